@@ -18,8 +18,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * A Hugging Face {@code tokenizer.json} loaded through DJL's {@link HuggingFaceTokenizer}.
  *
- * <p>Thread-safe for encode/decode. A read-write lock keeps {@link #close()} from freeing the native
- * handle while another thread is still inside it.
+ * <p>Thread-safe for encode/decode. A read-write lock keeps {@link #close()} from freeing the
+ * native handle while another thread is still inside it.
  */
 public final class TextTokenizer implements AutoCloseable {
 
