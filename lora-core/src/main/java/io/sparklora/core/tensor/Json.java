@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /** Strict JSON parsing of untrusted headers and index files. */
 final class Json {
@@ -21,6 +25,18 @@ final class Json {
             .build();
 
     private Json() {
+    }
+
+    /** Strict UTF-8 decoding: malformed bytes are an error, not silently replaced. */
+    static String utf8(byte[] bytes, String what) throws SafetensorsException {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new SafetensorsException(what + " is not valid UTF-8 (" + e.getMessage() + ")");
+        }
     }
 
     /** The JSON object in {@code text}; {@code what} names it (file and part) in errors. */

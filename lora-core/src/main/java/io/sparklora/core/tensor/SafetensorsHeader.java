@@ -2,9 +2,6 @@ package io.sparklora.core.tensor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -57,15 +54,7 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
 
     /** Parses and validates header bytes; {@code dataLength} is the size of the data buffer after them. */
     static SafetensorsHeader parse(String source, byte[] header, long dataLength) throws SafetensorsException {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(header)).toString();
-        } catch (CharacterCodingException e) {
-            throw SafetensorsException.inFile(source, "header is not valid UTF-8 (" + e.getMessage() + ")");
-        }
+        String text = Json.utf8(header, source + ": header");
         JsonNode root = Json.parseObject(text, source + ": header");
 
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();

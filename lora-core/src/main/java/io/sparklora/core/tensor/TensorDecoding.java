@@ -7,10 +7,10 @@ import java.nio.ByteOrder;
 final class TensorDecoding {
 
     /**
-     * Largest float[] the JVM reliably allocates (some VMs reserve header words), so larger
+     * Largest array the JVM reliably allocates (some VMs reserve header words), so larger
      * tensors get a clear error instead of an OutOfMemoryError.
      */
-    static final int MAX_FLOATS = Integer.MAX_VALUE - 8;
+    static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
     private TensorDecoding() {
     }
@@ -22,9 +22,9 @@ final class TensorDecoding {
                     + " cannot be read as float32; only floating-point dtypes (F64, F32, F16, BF16, F8_E4M3,"
                     + " F8_E5M2) convert; use rawBytes() for integer and boolean tensors");
         }
-        if (info.elementCount() > MAX_FLOATS) {
+        if (info.elementCount() > MAX_ARRAY_LENGTH) {
             throw SafetensorsException.inTensor(source, info.name(), "has " + info.elementCount()
-                    + " elements, more than the " + MAX_FLOATS + " a Java float[] can hold; read it in"
+                    + " elements, more than the " + MAX_ARRAY_LENGTH + " a Java float[] can hold; read it in"
                     + " slices with rawBytes() or split the tensor");
         }
     }
