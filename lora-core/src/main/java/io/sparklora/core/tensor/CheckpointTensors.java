@@ -55,11 +55,11 @@ public final class CheckpointTensors implements AutoCloseable {
     }
 
     private static CheckpointTensors openSharded(Path dir, Path index) throws IOException {
-        Map<String, List<String>> byShard = readWeightMap(index);
+        Map<String, String> shardOf = readWeightMap(index);
+        Map<String, List<String>> byShard = new LinkedHashMap<>();
+        shardOf.forEach((t, shard) -> byShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(t));
         List<SafetensorsFile> opened = new ArrayList<>();
         try {
-            Map<String, String> shardOf = new LinkedHashMap<>();
-            byShard.forEach((shard, tensors) -> tensors.forEach(t -> shardOf.put(t, shard)));
             Map<String, SafetensorsFile> files = new LinkedHashMap<>();
             for (Map.Entry<String, List<String>> e : byShard.entrySet()) {
                 String shard = e.getKey();
@@ -98,8 +98,8 @@ public final class CheckpointTensors implements AutoCloseable {
         }
     }
 
-    /** The index's weight map, grouped by shard in order of first mention, tensors in index order. */
-    private static Map<String, List<String>> readWeightMap(Path index) throws IOException {
+    /** The index's weight map, tensor name to shard file name, in index order. */
+    private static Map<String, String> readWeightMap(Path index) throws IOException {
         String source = index.toString();
         long size = Files.size(index);
         if (size > MAX_INDEX_BYTES) {
@@ -113,7 +113,7 @@ public final class CheckpointTensors implements AutoCloseable {
             throw SafetensorsException.inFile(source, "expected \"weight_map\": an object mapping tensor names"
                     + " to shard files, found " + (weightMap == null ? "none" : Json.kind(weightMap)));
         }
-        Map<String, List<String>> byShard = new LinkedHashMap<>();
+        Map<String, String> shardOf = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
             JsonNode shard = e.getValue();
             if (!shard.isTextual() || !isPlainFileName(shard.textValue())) {
@@ -121,9 +121,9 @@ public final class CheckpointTensors implements AutoCloseable {
                         + "' must be a shard file name in the checkpoint directory, found "
                         + (shard.isTextual() ? "'" + shard.textValue() + "'" : Json.kind(shard)));
             }
-            byShard.computeIfAbsent(shard.textValue(), s -> new ArrayList<>()).add(e.getKey());
+            shardOf.put(e.getKey(), shard.textValue());
         }
-        return byShard;
+        return shardOf;
     }
 
     /** Shard names come from untrusted JSON: refuse anything that could reach outside the directory. */
