@@ -1,0 +1,197 @@
+package io.sparklora.core.graph;
+
+import io.sparklora.core.lora.LoraModule;
+import io.sparklora.core.lora.LoraPlan;
+import io.sparklora.core.lora.ParameterLayout;
+import io.sparklora.core.model.BaseModel;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A causal language model as one SameDiff graph: frozen base weights as constants, the trainable parameters
+ * (LoRA A/B, or every weight in full mode) as variables. Not thread-safe: one instance per thread.
+ */
+public final class CausalLmGraph {
+    static final String LOGITS = "logits";
+    static final String LOSS_SUM = "loss_sum";
+
+    private final GraphContext g;
+    private final ParameterLayout trainable;
+    private final int vocab;
+
+    private CausalLmGraph(GraphContext g, ParameterLayout trainable) {
+        this.g = g;
+        this.trainable = trainable;
+        this.vocab = g.base.config().vocabSize();
+    }
+
+    public static CausalLmGraph build(BaseModel base, LoraPlan plan, GraphSpec spec) {
+        if (spec.mode() == GraphMode.LORA && plan == null) {
+            throw new IllegalArgumentException("a LoRA graph needs a LoRA plan");
+        }
+        GraphContext g = new GraphContext(base, plan, spec);
+        SDVariable ids = g.sd.placeHolder(GraphContext.INPUT_IDS, DataType.INT32, -1); // [N]
+        SDVariable targetOneHot = g.sd.placeHolder(GraphContext.TARGET_ONE_HOT, spec.dtype(), -1,
+                base.config().vocabSize()); // [N, V]
+        SDVariable targetWeight = g.sd.placeHolder(GraphContext.TARGET_WEIGHT, spec.dtype(), -1); // [N]
+        SDVariable hidden = switch (base.config().family()) {
+            case GPT2 -> Gpt2Body.hidden(g, ids);
+            case LLAMA -> LlamaBody.hidden(g, ids);
+        }; // [N, H]
+        SDVariable head = g.param(base.layout().outputHeadName()); // [V, H]
+        SDVariable logits = g.sd.mmul(LOGITS, hidden, head, false, true, false); // [N, V]
+        SDVariable loss = TokenLoss.sum(g, LOSS_SUM, logits, targetOneHot, targetWeight);
+        g.sd.setLossVariables(loss);
+        ParameterLayout layout = spec.mode() == GraphMode.FULL ? new ParameterLayout(base.layout().parameterShapes())
+                : plan.layout();
+        return new CausalLmGraph(g, layout);
+    }
+
+    public GraphSpec spec() {
+        return g.spec;
+    }
+
+    public BaseModel base() {
+        return g.base;
+    }
+
+    public ParameterLayout trainableLayout() {
+        return trainable;
+    }
+
+    /** Copies θ into the graph's variables. */
+    public void setTrainable(float[] theta) {
+        trainable.checkSize(theta);
+        for (String name : trainable.names()) {
+            g.sd.getArrForVarName(name).assign(trainable.array(theta, name));
+        }
+    }
+
+    /** Sets the variables from named arrays (any float dtype; e.g. float64 for gradient checks). */
+    public void setTrainable(Map<String, INDArray> values) {
+        for (String name : trainable.names()) {
+            INDArray v = values.get(name);
+            if (v == null) {
+                throw new IllegalArgumentException("no value for trainable parameter " + name);
+            }
+            g.sd.getArrForVarName(name).assign(v);
+        }
+    }
+
+    public Map<String, INDArray> trainableArrays() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String name : trainable.names()) {
+            out.put(name, g.sd.getArrForVarName(name).dup());
+        }
+        return out;
+    }
+
+    public float[] trainableVector() {
+        return trainable.flatten(trainableArrays());
+    }
+
+    /** tokens: [rows·T] → logits [rows·T, V]. */
+    public INDArray logits(int[] tokens) {
+        int t = g.seqLen();
+        if (tokens.length == 0 || tokens.length % t != 0) {
+            throw new IllegalArgumentException("token count " + tokens.length + " is not a multiple of the sequence length " + t);
+        }
+        int[] noTargets = new int[tokens.length];
+        java.util.Arrays.fill(noTargets, TokenBatch.IGNORE);
+        TokenBatch batch = new TokenBatch(tokens.length / t, t, tokens, noTargets);
+        return g.sd.output(placeholders(batch, null), LOGITS).get(LOGITS);
+    }
+
+    /** Forward only: the summed loss (dropout off), for evaluation. */
+    public double lossSum(TokenBatch batch) {
+        return g.sd.output(placeholders(batch, null), LOSS_SUM).get(LOSS_SUM).getDouble(0);
+    }
+
+    /**
+     * Forward and backward: loss sum and its gradient for the trainable parameters only.
+     *
+     * @param dropoutSeed seeds the LoRA dropout masks, so a recomputed step gives the same gradient
+     */
+    public StepOutput forwardBackward(TokenBatch batch, long dropoutSeed) {
+        OutAndGrad r = g.sd.calculateGradientsAndOutputs(placeholders(batch, dropoutSeed), List.of(LOSS_SUM),
+                trainable.names());
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        for (String name : trainable.names()) {
+            INDArray grad = r.getGradients().get(name);
+            grads.put(name, grad != null ? grad : Nd4j.zeros(g.spec.dtype(), trainable.shape(name)));
+        }
+        return new StepOutput(r.getOutputs().get(LOSS_SUM).getDouble(0), batch.lossTokens(), grads);
+    }
+
+    private Map<String, INDArray> placeholders(TokenBatch batch, Long dropoutSeed) {
+        if (batch.seqLen() != g.seqLen()) {
+            throw new IllegalArgumentException("batch sequence length " + batch.seqLen() + " differs from the graph's " + g.seqLen());
+        }
+        int n = batch.tokens().length;
+        double[] weight = new double[n];
+        INDArray targetOneHot = Nd4j.zeros(g.spec.dtype(), n, vocab); // [N, V]
+        for (int i = 0; i < n; i++) {
+            checkToken(batch.tokens()[i], i, batch.seqLen(), "token id");
+            int target = batch.targets()[i];
+            if (target != TokenBatch.IGNORE) {
+                checkToken(target, i, batch.seqLen(), "target id");
+                targetOneHot.putScalar(i, target, 1.0);
+                weight[i] = 1;
+            }
+        }
+        Map<String, INDArray> ph = new HashMap<>();
+        ph.put(GraphContext.INPUT_IDS, Nd4j.createFromArray(batch.tokens()));
+        ph.put(GraphContext.TARGET_ONE_HOT, targetOneHot);
+        ph.put(GraphContext.TARGET_WEIGHT, Nd4j.createFromArray(weight).castTo(g.spec.dtype()));
+        if (g.spec.mode() == GraphMode.FULL) {
+            INDArray inputOneHot = Nd4j.zeros(g.spec.dtype(), n, vocab); // [N, V]
+            for (int i = 0; i < n; i++) {
+                inputOneHot.putScalar(i, batch.tokens()[i], 1.0);
+            }
+            ph.put(GraphContext.INPUT_ONE_HOT, inputOneHot);
+        }
+        int moduleIndex = 0;
+        for (Map.Entry<String, SDVariable> e : g.dropoutMasks.entrySet()) {
+            LoraModule module = g.plan.modules().stream().filter(m -> m.base().path().equals(e.getKey())).findFirst().orElseThrow();
+            ph.put(e.getValue().name(), dropoutMask(n, module.base().inFeatures(), dropoutSeed, moduleIndex++));
+        }
+        return ph;
+    }
+
+    private void checkToken(int id, int flatPosition, int seqLen, String what) {
+        if (id < 0 || id >= vocab) {
+            throw new IllegalArgumentException(what + " " + id + " at row " + flatPosition / seqLen + ", position "
+                    + flatPosition % seqLen + " is outside the model's vocabulary of " + vocab
+                    + "; the tokenizer does not match the model");
+        }
+    }
+
+    /** Inverted-dropout mask [n, in]: 0 with probability p, else 1/(1-p); all ones when seed is null (eval). */
+    private INDArray dropoutMask(int n, int in, Long seed, int moduleIndex) {
+        if (seed == null) {
+            return Nd4j.ones(g.spec.dtype(), n, in);
+        }
+        double p = g.plan.config().dropout();
+        double keep = 1.0 / (1.0 - p);
+        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + moduleIndex);
+        double[] mask = new double[n * in];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = rng.nextDouble() < p ? 0 : keep;
+        }
+        return Nd4j.createFromArray(mask).reshape(n, in).castTo(g.spec.dtype());
+    }
+
+    /** The base weights as the graph holds them, for checks that the frozen base never changes. */
+    public INDArray baseArray(String name) {
+        return g.sd.getArrForVarName(name);
+    }
+}

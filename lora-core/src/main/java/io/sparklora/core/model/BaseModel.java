@@ -1,0 +1,45 @@
+package io.sparklora.core.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A pretrained decoder: its configuration, its validated float32 weights by canonical name, and the fingerprint
+ * adapters record so they are never applied to another base.
+ */
+public record BaseModel(ModelConfig config, ModelLayout layout, Map<String, INDArray> weights, String fingerprint) {
+    public BaseModel {
+        weights = Collections.unmodifiableMap(new LinkedHashMap<>(weights));
+        for (Map.Entry<String, long[]> e : layout.parameterShapes().entrySet()) {
+            INDArray w = weights.get(e.getKey());
+            if (w == null) {
+                throw new IllegalArgumentException("weight " + e.getKey() + " is missing");
+            }
+            if (!java.util.Arrays.equals(w.shape(), e.getValue())) {
+                throw new IllegalArgumentException("weight " + e.getKey() + " has shape " + Arrays2.shapeString(w.shape())
+                        + ", expected " + Arrays2.shapeString(e.getValue()));
+            }
+        }
+    }
+
+    /** Builds a model from weights in memory, computing its fingerprint. */
+    public static BaseModel of(ModelConfig config, Map<String, INDArray> weights) {
+        ModelLayout layout = ModelLayout.of(config);
+        return new BaseModel(config, layout, weights, ModelFingerprint.of(layout, weights));
+    }
+
+    public INDArray weight(String name) {
+        INDArray w = weights.get(name);
+        if (w == null) {
+            throw new IllegalArgumentException("no weight named " + name);
+        }
+        return w;
+    }
+
+    public long parameterCount() {
+        return weights.values().stream().mapToLong(INDArray::length).sum();
+    }
+}

@@ -1,0 +1,76 @@
+package io.sparklora.core.model;
+
+import io.sparklora.core.tensor.CheckpointTensors;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Loads a Hugging Face model directory (config.json + safetensors, sharded or not), checking every tensor. */
+public final class BaseModelLoader {
+    private BaseModelLoader() {
+    }
+
+    public static BaseModel load(Path modelDir) throws IOException {
+        ModelConfig config;
+        try {
+            config = ModelConfigJson.read(modelDir);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        ModelLayout layout = ModelLayout.of(config);
+        LinkedHashMap<String, long[]> expected = layout.parameterShapes();
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        try (CheckpointTensors tensors = CheckpointTensors.open(modelDir)) {
+            Map<String, String> checkpointNameOf = new LinkedHashMap<>();
+            List<String> unexpected = new ArrayList<>();
+            for (String name : tensors.names()) {
+                Optional<String> canonical = layout.canonicalName(name);
+                if (canonical.isEmpty()) {
+                    continue;
+                }
+                if (!expected.containsKey(canonical.get())) {
+                    unexpected.add(name);
+                } else if (checkpointNameOf.put(canonical.get(), name) != null) {
+                    throw new IOException(modelDir + ": tensor " + canonical.get() + " appears twice (as "
+                            + checkpointNameOf.get(canonical.get()) + " and " + name + ")");
+                }
+            }
+            if (!unexpected.isEmpty()) {
+                throw new IOException(modelDir + ": unexpected tensor(s) " + preview(unexpected) + " for a "
+                        + config.modelType() + " model with " + config.numLayers()
+                        + " layers; check that config.json matches the weights");
+            }
+            List<String> missing = new ArrayList<>();
+            for (String name : expected.keySet()) {
+                if (!checkpointNameOf.containsKey(name)) {
+                    missing.add(name);
+                }
+            }
+            if (!missing.isEmpty()) {
+                throw new IOException(modelDir + ": missing tensor(s) " + preview(missing) + " required by config.json ("
+                        + config.modelType() + ", " + config.numLayers() + " layers)");
+            }
+            for (Map.Entry<String, long[]> e : expected.entrySet()) {
+                String fileName = checkpointNameOf.get(e.getKey());
+                long[] found = tensors.info(fileName).shape();
+                if (!Arrays.equals(found, e.getValue())) {
+                    throw new IOException(modelDir + ": tensor " + fileName + " has shape " + Arrays.toString(found)
+                            + " but config.json implies " + Arrays.toString(e.getValue()));
+                }
+                weights.put(e.getKey(), Arrays2.fromFloats(tensors.readFloats(fileName), e.getValue()));
+            }
+        }
+        return new BaseModel(config, layout, weights, ModelFingerprint.of(layout, weights));
+    }
+
+    private static String preview(List<String> names) {
+        return names.size() <= 5 ? names.toString() : names.subList(0, 5) + " and " + (names.size() - 5) + " more";
+    }
+}

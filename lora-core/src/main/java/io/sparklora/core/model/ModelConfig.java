@@ -1,0 +1,70 @@
+package io.sparklora.core.model;
+
+/**
+ * The architecture hyper-parameters of a decoder, read from a Hugging Face {@code config.json}.
+ *
+ * @param slidingWindow attention window in tokens (Mistral), 0 for full causal attention
+ * @param headDim       per-head width; usually hiddenSize / numHeads
+ */
+public record ModelConfig(
+        ModelFamily family,
+        String modelType,
+        int vocabSize,
+        int hiddenSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int headDim,
+        int intermediateSize,
+        int maxPositions,
+        double normEps,
+        double ropeTheta,
+        boolean tieWordEmbeddings,
+        boolean qkvBias,
+        boolean outputProjBias,
+        boolean mlpBias,
+        int slidingWindow) {
+
+    public ModelConfig {
+        positive("vocab_size", vocabSize);
+        positive("hidden_size", hiddenSize);
+        positive("num_hidden_layers", numLayers);
+        positive("num_attention_heads", numHeads);
+        positive("num_key_value_heads", numKvHeads);
+        positive("head_dim", headDim);
+        positive("intermediate_size", intermediateSize);
+        positive("max_position_embeddings", maxPositions);
+        if (numHeads % numKvHeads != 0) {
+            throw new IllegalArgumentException("num_attention_heads (" + numHeads
+                    + ") must be a multiple of num_key_value_heads (" + numKvHeads + ")");
+        }
+        if (family == ModelFamily.GPT2 && headDim * numHeads != hiddenSize) {
+            throw new IllegalArgumentException("n_embd (" + hiddenSize + ") must be divisible by n_head (" + numHeads + ")");
+        }
+        if (family == ModelFamily.LLAMA && headDim % 2 != 0) {
+            throw new IllegalArgumentException("head_dim (" + headDim + ") must be even for rotary embeddings");
+        }
+        if (!(normEps > 0)) {
+            throw new IllegalArgumentException("the norm epsilon must be > 0, got " + normEps);
+        }
+        if (slidingWindow < 0) {
+            throw new IllegalArgumentException("sliding_window must be >= 0, got " + slidingWindow);
+        }
+    }
+
+    private static void positive(String field, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(field + " must be > 0, got " + value);
+        }
+    }
+
+    /** Width of the key and value projections (grouped-query attention when smaller than hidden). */
+    public int kvDim() {
+        return numKvHeads * headDim;
+    }
+
+    /** Width of the query projection. */
+    public int qDim() {
+        return numHeads * headDim;
+    }
+}

@@ -1,0 +1,36 @@
+package io.sparklora.core.model;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Optional;
+
+/** The parameter names and shapes a family's checkpoint must hold, and its linear modules. */
+public interface ModelLayout {
+    ModelConfig config();
+
+    /** Every parameter, canonical Hugging Face name to shape, in a fixed order. */
+    LinkedHashMap<String, long[]> parameterShapes();
+
+    /** The linear maps LoRA can adapt, in model order; the output head is not among them. */
+    List<LinearModule> linearModules();
+
+    /**
+     * The canonical name of a tensor found in a checkpoint, or empty for a non-parameter buffer that is ignored
+     * (causal-mask or rotary-frequency caches some checkpoints carry). Unknown names are returned unchanged so the
+     * loader can report them.
+     */
+    Optional<String> canonicalName(String checkpointName);
+
+    /** The name of the embedding matrix [vocab, hidden]. */
+    String embeddingName();
+
+    /** The output head [vocab, hidden]: the embedding itself when tied. */
+    String outputHeadName();
+
+    static ModelLayout of(ModelConfig config) {
+        return switch (config.family()) {
+            case GPT2 -> new Gpt2Layout(config);
+            case LLAMA -> new LlamaLayout(config);
+        };
+    }
+}

@@ -1,0 +1,65 @@
+package io.sparklora.core.testing;
+
+import io.sparklora.core.model.Arrays2;
+import io.sparklora.core.model.BaseModel;
+import io.sparklora.core.model.BaseModelWriter;
+import io.sparklora.core.model.ModelConfig;
+import io.sparklora.core.model.ModelFamily;
+import io.sparklora.core.model.ModelLayout;
+import io.sparklora.core.tensor.DType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/** Tiny randomly initialised checkpoints of both families, generated in Hugging Face layout by test code. */
+public final class TinyModels {
+    public static final int VOCAB = 29;
+
+    private TinyModels() {
+    }
+
+    public static ModelConfig gpt2() {
+        return new ModelConfig(ModelFamily.GPT2, "gpt2", VOCAB, 16, 2, 2, 2, 8, 32, 16, 1e-5, 0, true,
+                true, true, true, 0);
+    }
+
+    /** Grouped-query attention (4 query heads over 2 key/value heads) and an untied head. */
+    public static ModelConfig llama() {
+        return new ModelConfig(ModelFamily.LLAMA, "llama", VOCAB, 16, 2, 4, 2, 4, 24, 32, 1e-6, 10000, false,
+                false, false, false, 0);
+    }
+
+    public static BaseModel random(ModelConfig config, long seed) {
+        ModelLayout layout = ModelLayout.of(config);
+        Random rng = new Random(seed);
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : layout.parameterShapes().entrySet()) {
+            String name = e.getKey();
+            int n = (int) Arrays.stream(e.getValue()).reduce(1, Math::multiplyExact);
+            float[] v = new float[n];
+            boolean norm = name.contains("ln_") || name.contains("norm");
+            for (int i = 0; i < n; i++) {
+                double g = rng.nextGaussian();
+                if (norm && name.endsWith(".weight")) {
+                    v[i] = (float) (1 + 0.1 * g);
+                } else if (name.endsWith(".bias")) {
+                    v[i] = (float) (0.05 * g);
+                } else {
+                    v[i] = (float) (0.3 * g);
+                }
+            }
+            weights.put(name, Arrays2.fromFloats(v, e.getValue()));
+        }
+        return BaseModel.of(config, weights);
+    }
+
+    public static Path write(BaseModel model, Path dir) throws IOException {
+        BaseModelWriter.write(model, dir, DType.F32, Map.of());
+        return dir;
+    }
+}
