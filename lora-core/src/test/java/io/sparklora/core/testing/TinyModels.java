@@ -24,7 +24,7 @@ public final class TinyModels {
     }
 
     public static ModelConfig gpt2() {
-        return new ModelConfig(ModelFamily.GPT2, "gpt2", VOCAB, 16, 2, 2, 2, 8, 32, 16, 1e-5, 0, true,
+        return new ModelConfig(ModelFamily.GPT2, "gpt2", VOCAB, 32, 2, 4, 4, 8, 64, 16, 1e-5, 0, true,
                 true, true, true, 0);
     }
 
