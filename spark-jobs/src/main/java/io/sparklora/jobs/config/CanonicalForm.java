@@ -82,7 +82,7 @@ final class CanonicalForm {
                 "seed", t.seed(), "nan_policy", ConfigNames.of(t.nanPolicy()));
     }
 
-    /** sync_every means nothing under gradient averaging, so it is only written (and hashed) for parameter averaging. */
+    /** sync_every means nothing under gradient averaging, so only parameter averaging writes (and hashes) it. */
     private static Map<String, Object> distributed(DistributedSection d) {
         return section("workers", d.workers(), "averaging", ConfigNames.of(d.averaging()),
                 "sync_every", d.averaging() == Averaging.PARAMETER ? d.syncEvery() : null);

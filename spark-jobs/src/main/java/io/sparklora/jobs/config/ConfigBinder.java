@@ -90,7 +90,8 @@ final class ConfigBinder {
         if (v == null) {
             return null;
         }
-        boolean names = v instanceof List<?> list && !list.isEmpty() && list.stream().allMatch(e -> e instanceof String);
+        boolean names = v instanceof List<?> list && !list.isEmpty()
+                && list.stream().allMatch(e -> e instanceof String);
         if (!names && !(v instanceof String)) {
             throw s.error("target_modules", "must be a non-empty list of module names, \"" + TargetModules.ALL_LINEAR
                     + "\" or a regex string, got " + SectionReader.describe(v));
@@ -172,7 +173,8 @@ final class ConfigBinder {
                 ? origins.of(s.fullKey(a))
                 : origins.of(s.fullKey(a)) + " and " + origins.of(s.fullKey(b));
         return new JobConfigException(where + ": set " + s.fullKey(a) + " or " + s.fullKey(b) + ", not both"
-                + " (an empty --set " + s.fullKey(a) + "= or --set " + s.fullKey(b) + "= removes a value from the file)");
+                + " (an empty --set " + s.fullKey(a) + "= or --set " + s.fullKey(b)
+                + "= removes a value from the file)");
     }
 
     private static EvalSection eval(SectionReader s) {

@@ -49,7 +49,8 @@ final class ConfigSchema {
         if (near.isPresent()) {
             return near;
         }
-        return KEYS.entrySet().stream().filter(e -> e.getValue().contains(key)).map(e -> e.getKey() + "." + key).findFirst();
+        return KEYS.entrySet().stream().filter(e -> e.getValue().contains(key))
+                .map(e -> e.getKey() + "." + key).findFirst();
     }
 
     /** E.g. {@code unknown key train.learning_rte in job.yaml; did you mean train.learning_rate?}. */

@@ -36,7 +36,8 @@ final class ConfigTree {
             }
             if (!(body instanceof Map<?, ?> keys)) {
                 throw new JobConfigException(source + ": " + section + " must be a mapping of keys ("
-                        + "\"" + section + ":\" followed by indented key: value lines), got " + SectionReader.describe(body));
+                        + "\"" + section + ":\" followed by indented key: value lines), got "
+                        + SectionReader.describe(body));
             }
             for (Map.Entry<?, ?> kv : keys.entrySet()) {
                 String key = String.valueOf(kv.getKey());

@@ -35,7 +35,7 @@ public record DataSection(String path, DataFormat format, String textColumn, Str
         if ((promptColumn == null) != (completionColumn == null)) {
             String set = promptColumn != null ? "data.prompt_column" : "data.completion_column";
             String missing = promptColumn != null ? "data.completion_column" : "data.prompt_column";
-            throw JobConfigException.about(missing, set + " needs " + missing
+            throw JobConfigException.about(set, set + " needs " + missing
                     + ": set both for prompt/completion examples, or neither for plain text from data.text_column");
         }
         if (promptColumn != null && promptColumn.equals(completionColumn)) {

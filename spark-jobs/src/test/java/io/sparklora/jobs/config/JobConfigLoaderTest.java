@@ -26,7 +26,8 @@ class JobConfigLoaderTest {
     void readsEveryKey() {
         JobConfig c = parse(JobFiles.FULL);
 
-        assertThat(c.model()).isEqualTo(new ModelSection("s3a://bucket/models/gpt2", "s3a://bucket/tok/tokenizer.json"));
+        assertThat(c.model())
+                .isEqualTo(new ModelSection("s3a://bucket/models/gpt2", "s3a://bucket/tok/tokenizer.json"));
         assertThat(c.lora()).isEqualTo(new LoraConfig(16, 32, 0.05,
                 new TargetModules.Names(List.of("q_proj", "k_proj", "v_proj")), true, 7));
         assertThat(c.data()).isEqualTo(new DataSection("/data/chat/*.parquet", DataFormat.PARQUET, "body", "question",
