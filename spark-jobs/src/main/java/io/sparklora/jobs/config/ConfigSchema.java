@@ -1,0 +1,68 @@
+package io.sparklora.jobs.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The sections and keys a job file may hold, in the order {@link JobConfig#toYaml()} writes them. */
+final class ConfigSchema {
+    static final Map<String, List<String>> KEYS = keys();
+
+    private ConfigSchema() {
+    }
+
+    private static Map<String, List<String>> keys() {
+        Map<String, List<String>> keys = new LinkedHashMap<>();
+        keys.put("model", List.of("path", "tokenizer"));
+        keys.put("lora", List.of("r", "alpha", "dropout", "target_modules", "use_rslora", "seed"));
+        keys.put("data", List.of("path", "format", "text_column", "prompt_column", "completion_column",
+                "validation_path", "validation_fraction", "max_seq_len", "packing", "max_bad_row_fraction", "long_rows",
+                "add_bos", "add_eos"));
+        keys.put("train", List.of("batch_rows", "batch_tokens", "micro_batch_rows", "rounds", "epochs", "learning_rate",
+                "schedule", "warmup_steps", "weight_decay", "max_grad_norm", "adam_beta1", "adam_beta2", "adam_epsilon",
+                "seed", "nan_policy"));
+        keys.put("distributed", List.of("workers", "averaging", "sync_every"));
+        keys.put("eval", List.of("every_rounds", "max_rows"));
+        keys.put("checkpoint", List.of("every_rounds", "keep"));
+        keys.put("output", List.of("path"));
+        return java.util.Collections.unmodifiableMap(keys);
+    }
+
+    /** Keys without a default; reported together so one run shows everything that is missing. */
+    static final List<String> REQUIRED = List.of("model.path", "data.path", "output.path");
+
+    static boolean isSection(String section) {
+        return KEYS.containsKey(section);
+    }
+
+    static boolean isKey(String section, String key) {
+        return KEYS.containsKey(section) && KEYS.get(section).contains(key);
+    }
+
+    /**
+     * What an unknown {@code section.key} most likely meant: a close spelling in that section, else the same key in
+     * another section (e.g. {@code train.max_seq_len} for {@code data.max_seq_len}).
+     */
+    static Optional<String> suggestKey(String section, String key) {
+        Optional<String> near = Suggestions.closest(key, KEYS.get(section)).map(k -> section + "." + k);
+        if (near.isPresent()) {
+            return near;
+        }
+        return KEYS.entrySet().stream().filter(e -> e.getValue().contains(key))
+                .map(e -> e.getKey() + "." + key).findFirst();
+    }
+
+    /** E.g. {@code unknown key train.learning_rte in job.yaml; did you mean train.learning_rate?}. */
+    static String unknownKey(String section, String key, String origin) {
+        return "unknown key " + section + "." + key + " in " + origin + suggestKey(section, key)
+                .map(s -> "; did you mean " + s + "?")
+                .orElse("; the keys of " + section + " are " + String.join(", ", KEYS.get(section)));
+    }
+
+    static String unknownSection(String section, String origin) {
+        return "unknown key " + section + " in " + origin + Suggestions.closest(section, KEYS.keySet())
+                .map(s -> "; did you mean " + s + "?")
+                .orElse("; the sections are " + String.join(", ", KEYS.keySet()));
+    }
+}
