@@ -10,7 +10,8 @@ package io.sparklora.core.lora;
  * @param useRslora rank-stabilised scaling ({@code use_rslora})
  * @param seed      seed of A's Kaiming-uniform initialisation and of dropout masks
  */
-public record LoraConfig(int r, double alpha, double dropout, TargetModules targets, boolean useRslora, long seed) {
+public record LoraConfig(int r, double alpha, double dropout, TargetModules targets, boolean useRslora, long seed)
+        implements java.io.Serializable {
     public static final int DEFAULT_R = 8;
     public static final double DEFAULT_ALPHA = 16;
     public static final double DEFAULT_DROPOUT = 0.0;

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /** Which linear modules get LoRA adapters, matched exactly as PEFT matches {@code target_modules}. */
-public sealed interface TargetModules {
+public sealed interface TargetModules extends java.io.Serializable {
     String ALL_LINEAR = "all-linear";
 
     /** The modules of this layout that match, in model order; an entry matching nothing is an error. */

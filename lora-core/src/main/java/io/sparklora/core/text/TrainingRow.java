@@ -10,7 +10,7 @@ import java.util.Arrays;
  * @param tokens input ids, each {@code >= 0}, length {@code >= 1}
  * @param targets same length; each {@code >= 0} or {@link #IGNORE}
  */
-public record TrainingRow(int[] tokens, int[] targets) {
+public record TrainingRow(int[] tokens, int[] targets) implements java.io.Serializable {
 
   /** Target value for positions that do not count in the loss. */
   public static final int IGNORE = -1;
