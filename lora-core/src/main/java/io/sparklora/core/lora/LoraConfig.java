@@ -22,7 +22,7 @@ public record LoraConfig(int r, double alpha, double dropout, TargetModules targ
             throw new IllegalArgumentException("lora r must be > 0, got " + r + "; typical values are 4 to 64");
         }
         if (!(alpha > 0) || Double.isInfinite(alpha)) {
-            throw new IllegalArgumentException("lora alpha must be > 0, got " + alpha + "; a common choice is 2 x r");
+            throw new IllegalArgumentException("lora alpha must be > 0, got " + alpha + " (and finite); a common choice is 2 x r");
         }
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("lora dropout must be in [0, 1), got " + dropout);

@@ -38,10 +38,13 @@ public final class ModelFingerprint {
             sha.update(header.array());
             INDArray flat = w.reshape(w.length());
             long n = flat.length();
-            long stride = Math.max(1, n / SAMPLES_PER_TENSOR);
-            ByteBuffer values = ByteBuffer.allocate(4 * (int) Math.min(n, SAMPLES_PER_TENSOR + 1)).order(ByteOrder.LITTLE_ENDIAN);
-            for (long i = 0; i < n && values.remaining() >= 4; i += stride) {
+            long stride = Math.max(1, (n + SAMPLES_PER_TENSOR - 1) / SAMPLES_PER_TENSOR); // spans the whole tensor
+            ByteBuffer values = ByteBuffer.allocate(4 * (SAMPLES_PER_TENSOR + 1)).order(ByteOrder.LITTLE_ENDIAN);
+            for (long i = 0; i < n; i += stride) {
                 values.putFloat(flat.getFloat(i));
+            }
+            if (n > 0) {
+                values.putFloat(flat.getFloat(n - 1));
             }
             sha.update(values.array(), 0, values.position());
         }

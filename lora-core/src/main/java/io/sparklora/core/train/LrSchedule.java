@@ -8,6 +8,9 @@ public enum LrSchedule {
 
     public static LrSchedule parse(String name) {
         try {
+            if (name == null) {
+                throw new IllegalArgumentException("no schedule");
+            }
             return valueOf(name.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("schedule \"" + name + "\" is unknown; use constant, linear or cosine");

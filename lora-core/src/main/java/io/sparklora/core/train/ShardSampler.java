@@ -13,12 +13,18 @@ public final class ShardSampler {
 
     /** The shard of row {@code globalIndex} among {@code workers}: round-robin, so shards differ by at most one row. */
     public static int shardOf(long globalIndex, int workers) {
+        if (workers <= 0 || globalIndex < 0) {
+            throw new IllegalArgumentException("need workers > 0 and a row index >= 0, got " + workers + " and " + globalIndex);
+        }
         return (int) (globalIndex % workers);
     }
 
     public static int[] rowsForRound(long seed, int shard, long round, int shardSize, int rowsPerRound) {
         if (shardSize <= 0) {
             throw new IllegalArgumentException("shard " + shard + " holds no rows; the dataset needs at least one row per worker");
+        }
+        if (rowsPerRound <= 0) {
+            throw new IllegalArgumentException("rows per round must be > 0, got " + rowsPerRound);
         }
         int[] out = new int[rowsPerRound];
         long epoch = -1;
