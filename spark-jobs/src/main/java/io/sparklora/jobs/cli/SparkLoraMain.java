@@ -1,0 +1,119 @@
+package io.sparklora.jobs.cli;
+
+import io.sparklora.jobs.config.JobConfig;
+import io.sparklora.jobs.config.JobConfigException;
+import io.sparklora.jobs.config.JobConfigLoader;
+import io.sparklora.jobs.data.DataException;
+import io.sparklora.jobs.train.RunResult;
+import io.sparklora.jobs.train.TrainingException;
+import io.sparklora.jobs.train.TrainingMaster;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command-line entry point, for spark-submit and for local runs: {@code train --config job.yaml [--set k=v]...}.
+ * Exit codes: 0 success (or already complete), 2 configuration error, 3 data error, 4 training stopped, 1 other.
+ */
+public final class SparkLoraMain {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int CONFIG_ERROR = 2;
+    public static final int DATA_ERROR = 3;
+    public static final int TRAINING_ERROR = 4;
+
+    static final String USAGE = """
+            usage: sparklora train --config <job.yaml> [--set section.key=value]...
+
+              --config PATH   job configuration (local path or any Hadoop URI: hdfs://, s3a://, file:)
+              --set K=V       override one setting, e.g. --set lora.r=16 --set train.learning_rate=1e-4
+              --help          this help
+
+            Spark settings stay Spark settings: pass them to spark-submit with --conf.
+            Without a Spark master (not under spark-submit) the job runs in local mode on 127.0.0.1.""";
+
+    private SparkLoraMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            out.println(USAGE);
+            return args.length == 0 ? CONFIG_ERROR : OK;
+        }
+        if (!args[0].equals("train")) {
+            err.println("unknown command \"" + args[0] + "\"\n" + USAGE);
+            return CONFIG_ERROR;
+        }
+        String configPath = null;
+        List<String> overrides = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config" -> configPath = value(args, ++i, "--config");
+                case "--set" -> overrides.add(value(args, ++i, "--set"));
+                case "--help", "-h" -> {
+                    out.println(USAGE);
+                    return OK;
+                }
+                default -> {
+                    err.println("unknown option \"" + args[i] + "\"\n" + USAGE);
+                    return CONFIG_ERROR;
+                }
+            }
+        }
+        if (configPath == null) {
+            err.println("train needs --config <job.yaml>\n" + USAGE);
+            return CONFIG_ERROR;
+        }
+        SparkSession spark = session();
+        try {
+            JobConfig config = JobConfigLoader.load(configPath, overrides, spark.sparkContext().hadoopConfiguration());
+            RunResult result = new TrainingMaster(spark, config).run();
+            out.println(result.alreadyComplete() ? "already complete: " + config.output().path()
+                    : "adapter written to " + result.summary().get("adapter_path"));
+            return OK;
+        } catch (JobConfigException e) {
+            err.println("configuration error: " + e.getMessage());
+            return CONFIG_ERROR;
+        } catch (DataException e) {
+            err.println("data error: " + e.getMessage());
+            return DATA_ERROR;
+        } catch (TrainingException e) {
+            err.println("training stopped: " + e.getMessage());
+            return TRAINING_ERROR;
+        } catch (Exception e) {
+            err.println("failed: " + e);
+            e.printStackTrace(err);
+            return FAILED;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    /** The active session (spark-submit, tests) or a local one bound to 127.0.0.1. */
+    static SparkSession session() {
+        SparkConf conf = new SparkConf();
+        if (!conf.contains("spark.master")) {
+            conf.setMaster("local[2]");
+        }
+        if (conf.get("spark.master").startsWith("local")) {
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
+        conf.setIfMissing("spark.app.name", "SparkLoRA");
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+}

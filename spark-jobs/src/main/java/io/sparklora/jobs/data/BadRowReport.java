@@ -1,0 +1,68 @@
+package io.sparklora.jobs.data;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+/** Per-file counts of unusable rows, checked against the allowed fraction before any training starts. */
+public record BadRowReport(long totalRows, long badRows, Map<String, long[]> perFile) implements java.io.Serializable {
+    private static final Logger LOG = LoggerFactory.getLogger(BadRowReport.class);
+
+    /** perFile: file → {rows, malformed, empty, invalid UTF-8}. */
+    public static BadRowReport of(Dataset<Row> examples) {
+        List<Row> rows = examples.groupBy(col(ExampleTable.FILE)).agg(count(lit(1)).as("rows"),
+                        sum(when(col(ExampleTable.PROBLEM).equalTo("malformed"), 1).otherwise(0)).as("malformed"),
+                        sum(when(col(ExampleTable.PROBLEM).equalTo("empty"), 1).otherwise(0)).as("empty"),
+                        sum(when(col(ExampleTable.PROBLEM).equalTo("invalid UTF-8"), 1).otherwise(0)).as("utf8"))
+                .collectAsList();
+        Map<String, long[]> perFile = new TreeMap<>();
+        long total = 0;
+        long bad = 0;
+        for (Row r : rows) {
+            long[] c = {r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4)};
+            perFile.put(r.getString(0), c);
+            total += c[0];
+            bad += c[1] + c[2] + c[3];
+        }
+        return new BadRowReport(total, bad, perFile);
+    }
+
+    public double badFraction() {
+        return totalRows == 0 ? 0 : (double) badRows / totalRows;
+    }
+
+    /** Logs files with bad rows and fails when nothing is usable or too much is bad. */
+    public void check(String what, String path, double maxBadFraction) {
+        List<String> lines = new ArrayList<>();
+        perFile.forEach((file, c) -> {
+            if (c[1] + c[2] + c[3] > 0) {
+                lines.add(file + ": " + c[0] + " rows, " + c[1] + " malformed, " + c[2] + " empty, " + c[3] + " invalid UTF-8");
+            }
+        });
+        lines.forEach(l -> LOG.warn("{} bad rows in {}", what, l));
+        if (totalRows == 0) {
+            throw new DataException(what + " " + path + " holds no rows; point data.path at a non-empty file, directory or glob");
+        }
+        if (badRows == totalRows) {
+            throw new DataException(what + " " + path + ": all " + totalRows + " rows are unusable (" + String.join("; ", lines)
+                    + "); check data.format and the column settings");
+        }
+        if (badFraction() > maxBadFraction) {
+            throw new DataException(String.format("%s %s: %d of %d rows (%.2f%%) are unusable, more than "
+                            + "data.max_bad_row_fraction = %s (%s); clean the data or raise the threshold", what, path,
+                    badRows, totalRows, 100 * badFraction(), maxBadFraction, String.join("; ", lines)));
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.sparklora.jobs.data;
+
+import io.sparklora.jobs.config.DataFormat;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.Arrays;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.when;
+
+/**
+ * Reads a dataset from the data lake with Spark SQL into one table of examples: {@code file}, {@code prompt}
+ * (null for plain text), {@code completion}, and {@code problem} (null for a usable row, else why it is not).
+ */
+public final class ExampleTable {
+    public static final String FILE = "file";
+    public static final String PROMPT = "prompt";
+    public static final String COMPLETION = "completion";
+    public static final String PROBLEM = "problem";
+    static final String CORRUPT = "_corrupt_record";
+
+    private ExampleTable() {
+    }
+
+    /** @param promptColumn null for plain-text examples, whose text is in {@code textColumn} */
+    public static Dataset<Row> read(SparkSession spark, String path, DataFormat format, String textColumn,
+                                    String promptColumn, String completionColumn) {
+        Dataset<Row> raw = readRaw(spark, path, format);
+        boolean paired = promptColumn != null;
+        String[] required = paired ? new String[] {promptColumn, completionColumn} : new String[] {textColumn};
+        if (format == DataFormat.TEXT) {
+            required = new String[] {"value"};
+        }
+        for (String column : required) {
+            if (!Arrays.asList(raw.columns()).contains(column)) {
+                String present = String.join(", ", Arrays.stream(raw.columns()).filter(c -> !c.equals(CORRUPT)).toList());
+                throw new DataException("data.path " + path + ": column \"" + column + "\" not found (columns: "
+                        + (present.isEmpty() ? "none; every row is malformed" : present) + "); set data."
+                        + (paired ? "prompt_column / data.completion_column" : "text_column") + " to the right column");
+            }
+        }
+        Column prompt = paired ? col(promptColumn).cast(DataTypes.StringType) : lit(null).cast(DataTypes.StringType);
+        Column completion = col(required[required.length - 1]).cast(DataTypes.StringType);
+        Column corrupt = Arrays.asList(raw.columns()).contains(CORRUPT) ? col(CORRUPT) : lit(null).cast(DataTypes.StringType);
+        Column problem = when(corrupt.isNotNull(), lit("malformed"))
+                .when(completion.isNull().or(trim(completion).equalTo("")), lit("empty"))
+                .when(paired ? prompt.isNull() : lit(false), lit("empty"))
+                .when(completion.contains("\uFFFD").or(paired ? prompt.contains("\uFFFD") : lit(false)), lit("invalid UTF-8"));
+        return raw.select(input_file_name().as(FILE), prompt.as(PROMPT), completion.as(COMPLETION), problem.as(PROBLEM));
+    }
+
+    private static Dataset<Row> readRaw(SparkSession spark, String path, DataFormat format) {
+        try {
+            return switch (format) {
+                case JSONL -> spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
+                        .json(path).cache();
+                case JSON -> spark.read().option("multiLine", true).option("mode", "PERMISSIVE")
+                        .option("columnNameOfCorruptRecord", CORRUPT).json(path).cache();
+                case PARQUET -> spark.read().parquet(path);
+                case CSV -> readCsv(spark, path);
+                case TEXT -> spark.read().text(path);
+            };
+        } catch (Exception e) {
+            if (e instanceof AnalysisException || e.getMessage() != null && e.getMessage().contains("Path does not exist")) {
+                throw new DataException("data.path " + path + " cannot be read as " + format.name().toLowerCase()
+                        + ": " + firstLine(e.getMessage()) + "; check the path (a file, directory or glob) and data.format", e);
+            }
+            throw e;
+        }
+    }
+
+    /** CSV keeps malformed lines only when the corrupt-record column is in the schema, so read the header first. */
+    private static Dataset<Row> readCsv(SparkSession spark, String path) {
+        StructType header = spark.read().option("header", true).csv(path).schema();
+        StructType schema = new StructType(Arrays.stream(header.fields())
+                .map(f -> new StructField(f.name(), DataTypes.StringType, true, f.metadata())).toArray(StructField[]::new))
+                .add(CORRUPT, DataTypes.StringType, true);
+        return spark.read().option("header", true).option("mode", "PERMISSIVE").option("multiLine", true)
+                .option("columnNameOfCorruptRecord", CORRUPT).schema(schema).csv(path).cache();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unknown error";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

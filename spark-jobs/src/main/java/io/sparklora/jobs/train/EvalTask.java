@@ -1,0 +1,42 @@
+package io.sparklora.jobs.train;
+
+import io.sparklora.core.train.Evaluation;
+import io.sparklora.jobs.data.ShardBlock;
+import io.sparklora.jobs.io.SerializableHadoopConf;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+
+import java.util.Iterator;
+import java.util.List;
+
+/** Validation loss of one shard's rows under θ, dropout off. */
+final class EvalTask implements FlatMapFunction<Iterator<ShardBlock>, Evaluation.Result> {
+    private final GraphKey key;
+    private final Broadcast<float[]> theta;
+    private final int batchRows;
+    private final SerializableHadoopConf conf;
+
+    EvalTask(GraphKey key, Broadcast<float[]> theta, int batchRows, SerializableHadoopConf conf) {
+        this.key = key;
+        this.theta = theta;
+        this.batchRows = batchRows;
+        this.conf = conf;
+    }
+
+    @Override
+    public Iterator<Evaluation.Result> call(Iterator<ShardBlock> blocks) {
+        Evaluation.Result total = new Evaluation.Result(0, 0);
+        DeviceBinding.bindCurrentTask();
+        while (blocks.hasNext()) {
+            ShardBlock block = blocks.next();
+            if (block.rows().isEmpty()) {
+                continue;
+            }
+            total = total.plus(ExecutorModels.withGraph(key, conf.get(), graph -> {
+                graph.setTrainable(theta.value());
+                return Evaluation.evaluate(graph, block.rows(), batchRows);
+            }));
+        }
+        return List.of(total).iterator();
+    }
+}

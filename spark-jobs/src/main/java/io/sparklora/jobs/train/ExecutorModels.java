@@ -1,0 +1,96 @@
+package io.sparklora.jobs.train;
+
+import io.sparklora.core.graph.CausalLmGraph;
+import io.sparklora.core.graph.GraphSpec;
+import io.sparklora.core.lora.LoraPlan;
+import io.sparklora.core.model.BaseModel;
+import io.sparklora.core.model.BaseModelLoader;
+import io.sparklora.jobs.io.HadoopFiles;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
+
+/**
+ * What one executor JVM keeps across tasks and rounds: each base model, localized from its Hadoop path once and
+ * loaded once (its weights are the graphs' shared constants), and a pool of graphs. A task borrows a graph for its
+ * duration, so concurrent tasks never share a mutable graph, and returns it for the next round's task.
+ */
+public final class ExecutorModels {
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
+    private static final Map<String, java.nio.file.Path> LOCAL_DIRS = new ConcurrentHashMap<>();
+    private static final Map<String, BaseModel> MODELS = new ConcurrentHashMap<>();
+    private static final Map<GraphKey, ConcurrentLinkedQueue<CausalLmGraph>> POOLS = new ConcurrentHashMap<>();
+
+    private ExecutorModels() {
+    }
+
+    /** The model directory on local disk: the path itself when local, else a copy made once per JVM. */
+    public static java.nio.file.Path localDir(String uri, Configuration conf) {
+        return LOCAL_DIRS.computeIfAbsent(uri, u -> {
+            Path path = new Path(u);
+            if (HadoopFiles.isLocal(path, conf)) {
+                return java.nio.file.Path.of(path.toUri().getPath());
+            }
+            java.nio.file.Path local = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sparklora-models", sha256(u));
+            try {
+                LOG.info("localizing model {} to {}", u, local);
+                HadoopFiles.copyToLocal(path, local, conf);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot copy the model from " + u + ": " + e.getMessage(), e);
+            }
+            return local;
+        });
+    }
+
+    public static BaseModel base(String uri, Configuration conf) {
+        return MODELS.computeIfAbsent(uri, u -> {
+            try {
+                long start = System.nanoTime();
+                BaseModel model = BaseModelLoader.load(localDir(u, conf));
+                LOG.info("loaded base model {} ({} parameters) in {} ms", u, model.parameterCount(),
+                        (System.nanoTime() - start) / 1_000_000);
+                return model;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot load the base model " + u + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Runs {@code work} with a graph no other task uses meanwhile; the graph goes back to the pool afterwards. */
+    public static <T> T withGraph(GraphKey key, Configuration conf, Function<CausalLmGraph, T> work) {
+        ConcurrentLinkedQueue<CausalLmGraph> pool = POOLS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
+        CausalLmGraph graph = pool.poll();
+        if (graph == null) {
+            BaseModel base = base(key.modelUri(), conf);
+            LoraPlan plan = key.lora() == null ? null : LoraPlan.of(key.lora(), base.layout());
+            graph = CausalLmGraph.build(base, plan, new GraphSpec(key.seqLen(), DataType.FLOAT, key.mode(), key.withDropout()));
+        }
+        try {
+            return work.apply(graph);
+        } finally {
+            pool.offer(graph);
+        }
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)))
+                    .substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.sparklora.jobs.train;
+
+import io.sparklora.core.train.BatchPlan;
+import io.sparklora.core.train.RoundContribution;
+import io.sparklora.core.train.ShardStep;
+import io.sparklora.jobs.data.ShardBlock;
+import io.sparklora.jobs.io.SerializableHadoopConf;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+
+import java.util.Iterator;
+import java.util.List;
+
+/** The executor side of a synchronous round: one task per shard, returning that shard's summed loss and gradient. */
+final class RoundTask implements FlatMapFunction<Iterator<ShardBlock>, RoundContribution> {
+    private final GraphKey key;
+    private final Broadcast<float[]> theta;
+    private final BatchPlan plan;
+    private final long round;
+    private final SerializableHadoopConf conf;
+    private final FaultInjection faults;
+
+    RoundTask(GraphKey key, Broadcast<float[]> theta, BatchPlan plan, long round, SerializableHadoopConf conf,
+              FaultInjection faults) {
+        this.key = key;
+        this.theta = theta;
+        this.plan = plan;
+        this.round = round;
+        this.conf = conf;
+        this.faults = faults;
+    }
+
+    @Override
+    public Iterator<RoundContribution> call(Iterator<ShardBlock> blocks) {
+        if (!blocks.hasNext()) {
+            return List.<RoundContribution>of().iterator();
+        }
+        ShardBlock block = blocks.next();
+        faults.beforeTask(round);
+        DeviceBinding.bindCurrentTask();
+        RoundContribution c = ExecutorModels.withGraph(key, conf.get(),
+                graph -> ShardStep.compute(graph, theta.value(), block.rows(), plan, round, block.shard()));
+        return List.of(c).iterator();
+    }
+}

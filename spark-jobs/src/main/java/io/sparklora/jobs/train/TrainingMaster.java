@@ -1,0 +1,275 @@
+package io.sparklora.jobs.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparklora.core.adapter.PeftAdapter;
+import io.sparklora.core.graph.GraphMode;
+import io.sparklora.core.lora.LoraPlan;
+import io.sparklora.core.model.ModelConfig;
+import io.sparklora.core.model.ModelConfigJson;
+import io.sparklora.core.model.ModelLayout;
+import io.sparklora.core.train.AdamW;
+import io.sparklora.core.train.AdamWState;
+import io.sparklora.core.train.BatchPlan;
+import io.sparklora.core.train.DriverStep;
+import io.sparklora.core.train.Evaluation;
+import io.sparklora.core.train.RoundContribution;
+import io.sparklora.core.train.RoundMetrics;
+import io.sparklora.jobs.config.Averaging;
+import io.sparklora.jobs.config.JobConfig;
+import io.sparklora.jobs.config.NanPolicy;
+import io.sparklora.jobs.data.DataPreparation;
+import io.sparklora.jobs.data.PreparedData;
+import io.sparklora.jobs.data.ShardBlock;
+import io.sparklora.jobs.io.HadoopFiles;
+import io.sparklora.jobs.io.SerializableHadoopConf;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The driver loop. Each round broadcasts only θ (the flat LoRA vector), runs one task per shard, tree-aggregates
+ * the (loss sum, token count, gradient sum) contributions, averages by tokens, clips and takes the AdamW step;
+ * it evaluates and checkpoints on its cadence and finally publishes the PEFT adapter, metrics and summary.
+ */
+public final class TrainingMaster {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingMaster.class);
+
+    private final SparkSession spark;
+    private final JavaSparkContext sc;
+    private final JobConfig config;
+    private final Configuration hadoop;
+    private final SerializableHadoopConf shippedConf;
+    private final RunLayout layout;
+    private final FaultInjection faults;
+
+    public TrainingMaster(SparkSession spark, JobConfig config) {
+        this.spark = spark;
+        this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        this.config = config;
+        this.hadoop = spark.sparkContext().hadoopConfiguration();
+        this.shippedConf = new SerializableHadoopConf(hadoop);
+        this.layout = new RunLayout(config.output().path());
+        this.faults = FaultInjection.from(spark.conf());
+    }
+
+    public RunResult run() throws IOException {
+        String fingerprint = config.fingerprint();
+        Optional<Map<String, Object>> previous = RunSummary.read(layout, hadoop);
+        if (previous.isPresent()) {
+            Object recorded = previous.get().get("config_fingerprint");
+            if (!fingerprint.equals(recorded)) {
+                throw new TrainingException("output.path " + layout.root() + " holds a run with a different configuration ("
+                        + recorded + " vs " + fingerprint + "); choose a new output.path or remove the old run");
+            }
+            if (RunSummary.SUCCEEDED.equals(previous.get().get("status"))) {
+                LOG.info("output.path {} already holds this configuration's finished run; nothing to do", layout.root());
+                return new RunResult(true, null, previous.get());
+            }
+        }
+        ModelConfig modelConfig = ModelConfigJson.parse(new ObjectMapper().readTree(
+                HadoopFiles.readString(new Path(config.model().path(), ModelConfigJson.FILE_NAME), hadoop)),
+                config.model().path() + "/" + ModelConfigJson.FILE_NAME);
+        LoraPlan plan = LoraPlan.of(config.lora(), ModelLayout.of(modelConfig));
+        CheckpointStore checkpoints = new CheckpointStore(layout.checkpoints(), hadoop, config.checkpoint().keep());
+        Optional<Checkpoint> resume = checkpoints.latest();
+        if (resume.isPresent() && !fingerprint.equals(resume.get().configFingerprint())) {
+            throw new TrainingException("output.path " + layout.root() + " holds checkpoints of a different configuration; "
+                    + "choose a new output.path or remove " + layout.checkpoints());
+        }
+
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("status", RunSummary.RUNNING);
+        summary.put("config_fingerprint", fingerprint);
+        summary.put("config", config.toMap());
+        RunSummary.write(layout, summary, hadoop);
+
+        int workers = config.distributed().workers();
+        BatchPlan batches = config.batchPlan();
+        PreparedData data = DataPreparation.prepare(spark, config.data(), config.model().tokenizer(), workers,
+                config.train().seed(), config.eval().maxRows(), shippedConf);
+        summary.put("data", data.report());
+        long rounds = config.train().byEpochs()
+                ? Math.max(1, (long) Math.ceil(config.train().epochs() * data.trainRows() / batches.globalRows()))
+                : config.train().rounds();
+        SerializableHadoopConf conf = shippedConf; // the lambda must not capture this driver object
+        String baseFingerprint = sc.parallelize(List.of(config.model().path()), 1)
+                .map(uri -> ExecutorModels.base(uri, conf.get()).fingerprint()).first();
+
+        GraphKey trainKey = new GraphKey(config.model().path(), config.lora(), config.data().maxSeqLen(), GraphMode.LORA, true);
+        GraphKey evalKey = new GraphKey(config.model().path(), config.lora(), config.data().maxSeqLen(), GraphMode.LORA, false);
+        float[] theta = resume.map(Checkpoint::theta).orElseGet(plan::initialParameters);
+        AdamWState optState = resume.map(Checkpoint::optimizer)
+                .orElseGet(() -> new AdamWState(0, new float[theta.length], new float[theta.length]));
+        long start = resume.map(Checkpoint::nextRound).orElse(0L);
+        List<Map<String, Object>> metrics = new ArrayList<>(resume.map(Checkpoint::metrics).orElse(List.of()));
+        if (start > 0) {
+            LOG.info("resuming from checkpoint at round {} of {}", start, rounds);
+        }
+
+        if (start == 0) {
+            evaluate(evalKey, theta, data, 0, "before", metrics, summary);
+        }
+        DriverStep driver = new DriverStep(config.train().optimizer(), rounds, new AdamW(config.train().optimizer(), optState));
+        Progress progress = new Progress(start, rounds);
+        int evalEvery = config.eval().everyRounds();
+        int checkpointEvery = config.checkpoint().everyRounds();
+        long skipped = 0;
+        double tokensPerSecond = 0;
+        double lastLoss = Double.NaN;
+        long round = start;
+        while (round < rounds) {
+            RoundMetrics m;
+            long next;
+            if (config.distributed().averaging() == Averaging.PARAMETER) {
+                int k = config.distributed().syncEvery();
+                m = parameterAveragingPeriod(data.train(), trainKey, batches, theta, round, k, rounds);
+                next = Math.min(rounds, round + k);
+            } else {
+                Optional<RoundMetrics> synced = synchronousRound(data.train(), trainKey, batches, theta, round, driver);
+                if (synced.isEmpty()) {
+                    skipped++;
+                    round++;
+                    continue;
+                }
+                m = synced.get();
+                next = round + 1;
+            }
+            lastLoss = m.loss();
+            tokensPerSecond = progress.round(m);
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("round", next);
+            line.put("loss", m.loss());
+            line.put("tokens", m.tokens());
+            line.put("grad_norm", m.gradNorm());
+            line.put("learning_rate", m.learningRate());
+            line.put("tokens_per_second", tokensPerSecond);
+            metrics.add(line);
+            if (evalEvery > 0 && next % evalEvery == 0 && next < rounds) {
+                evaluate(evalKey, theta, data, next, null, metrics, summary);
+            }
+            if (checkpointEvery > 0 && next % checkpointEvery == 0 && next < rounds) {
+                checkpoints.write(new Checkpoint(next, theta, driver.optimizer().state(), fingerprint, metrics));
+                RunSummary.writeMetrics(layout, metrics, hadoop);
+            }
+            faults.afterRound(next - 1);
+            round = next;
+        }
+        evaluate(evalKey, theta, data, rounds, "after", metrics, summary);
+
+        PeftAdapter adapter = new PeftAdapter(plan.config(), theta, config.model().path(), baseFingerprint);
+        long adapterBytes = AdapterPublisher.publish(layout, adapter, plan, modelConfig.family(), hadoop);
+        RunSummary.writeMetrics(layout, metrics, hadoop);
+        summary.put("status", RunSummary.SUCCEEDED);
+        summary.put("rounds", rounds);
+        summary.put("resumed_from_round", start);
+        summary.put("skipped_rounds", skipped);
+        summary.put("final_train_loss", lastLoss);
+        summary.put("tokens_per_second", tokensPerSecond);
+        summary.put("wall_seconds", progress.seconds());
+        summary.put("trainable_parameters", plan.layout().size());
+        summary.put("adapter_path", layout.adapter().toString());
+        summary.put("adapter_bytes", adapterBytes);
+        summary.put("base_fingerprint", baseFingerprint);
+        RunSummary.write(layout, summary, hadoop);
+        LOG.info("done: {} rounds, adapter written to {}", rounds, layout.adapter());
+        return new RunResult(false, theta, summary);
+    }
+
+    /** One synchronous round; empty when the policy skipped a non-finite update. */
+    private Optional<RoundMetrics> synchronousRound(JavaRDD<ShardBlock> blocks, GraphKey key, BatchPlan batches,
+                                                    float[] theta, long round, DriverStep driver) {
+        sc.setJobDescription("SparkLoRA round " + (round + 1));
+        Broadcast<float[]> shipped = sc.broadcast(theta);
+        try {
+            RoundContribution total = blocks.mapPartitions(new RoundTask(key, shipped, batches, round, shippedConf, faults))
+                    .treeAggregate(RoundContribution.zero(theta.length), RoundContribution::plus, RoundContribution::plus);
+            if (!NumericGuard.finite(total)) {
+                String what = "round " + (round + 1) + ": the loss or gradient is not finite (loss sum " + total.lossSum() + ")";
+                if (config.train().nanPolicy() == NanPolicy.STOP) {
+                    throw new TrainingException(what + "; lower train.learning_rate, or set train.nan_policy: skip to skip such updates");
+                }
+                LOG.warn("{}; update skipped (train.nan_policy: skip)", what);
+                return Optional.empty();
+            }
+            return Optional.of(driver.apply(theta, total, round));
+        } finally {
+            shipped.destroy();
+        }
+    }
+
+    /**
+     * {@code k} local AdamW steps per worker from the current θ, then θ ← the workers' mean. Fewer synchronisations,
+     * but not equal to single-JVM training: A and B are averaged separately (the mean of B·A is not B̄·Ā) and the
+     * local optimizer moments restart every period.
+     */
+    private RoundMetrics parameterAveragingPeriod(JavaRDD<ShardBlock> blocks, GraphKey key, BatchPlan batches,
+                                                  float[] theta, long round, int k, long rounds) {
+        sc.setJobDescription("SparkLoRA rounds " + (round + 1) + "-" + Math.min(rounds, round + k) + " (parameter averaging)");
+        Broadcast<float[]> shipped = sc.broadcast(theta);
+        try {
+            List<LocalStepsTask.Result> results = blocks.mapPartitions(new LocalStepsTask(key, shipped, batches,
+                    config.train().optimizer(), round, k, rounds, shippedConf)).collect();
+            float[] mean = new float[theta.length];
+            double lossSum = 0;
+            long tokens = 0;
+            for (LocalStepsTask.Result r : results) {
+                for (int i = 0; i < mean.length; i++) {
+                    mean[i] += r.theta()[i] / results.size();
+                }
+                lossSum += r.lossSum();
+                tokens += r.tokens();
+            }
+            if (!NumericGuard.finite(mean) || !Double.isFinite(lossSum)) {
+                throw new TrainingException("rounds " + (round + 1) + "-" + (round + k)
+                        + ": the averaged parameters are not finite; lower train.learning_rate");
+            }
+            System.arraycopy(mean, 0, theta, 0, theta.length);
+            long last = Math.min(rounds, round + k) - 1;
+            double lr = config.train().optimizer().schedule().rate(config.train().learningRate(), last,
+                    config.train().warmupSteps(), rounds);
+            return new RoundMetrics(last, lossSum / Math.max(1, tokens), tokens, Double.NaN, lr);
+        } finally {
+            shipped.destroy();
+        }
+    }
+
+    /** Validation loss and perplexity under θ, recorded in metrics (and in the summary as before/after). */
+    private void evaluate(GraphKey key, float[] theta, PreparedData data, long round, String label,
+                          List<Map<String, Object>> metrics, Map<String, Object> summary) {
+        if (data.validation() == null) {
+            return;
+        }
+        sc.setJobDescription("SparkLoRA evaluation at round " + round);
+        Broadcast<float[]> shipped = sc.broadcast(theta);
+        try {
+            Evaluation.Result r = data.validation().mapPartitions(new EvalTask(key, shipped,
+                            config.train().microBatchRows(), shippedConf))
+                    .fold(new Evaluation.Result(0, 0), Evaluation.Result::plus);
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("round", round);
+            line.put("eval_loss", r.meanLoss());
+            line.put("eval_perplexity", r.perplexity());
+            line.put("eval_tokens", r.tokens());
+            metrics.add(line);
+            LOG.info(String.format("eval at round %d: loss %.4f  perplexity %.2f  (%d tokens)", round, r.meanLoss(),
+                    r.perplexity(), r.tokens()));
+            if (label != null) {
+                summary.put("eval_" + label, Map.of("loss", r.meanLoss(), "perplexity", r.perplexity()));
+            }
+        } finally {
+            shipped.destroy();
+        }
+    }
+}
