@@ -54,9 +54,14 @@ public final class SparkLoraMain {
         String configPath = null;
         List<String> overrides = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
+            if ((args[i].equals("--config") || args[i].equals("--set")) && i + 1 >= args.length) {
+                err.println(args[i] + " needs a value, e.g. " + (args[i].equals("--config") ? "--config job.yaml"
+                        : "--set lora.r=16") + "\n" + USAGE);
+                return CONFIG_ERROR;
+            }
             switch (args[i]) {
-                case "--config" -> configPath = value(args, ++i, "--config");
-                case "--set" -> overrides.add(value(args, ++i, "--set"));
+                case "--config" -> configPath = args[++i];
+                case "--set" -> overrides.add(args[++i]);
                 case "--help", "-h" -> {
                     out.println(USAGE);
                     return OK;
@@ -94,13 +99,6 @@ public final class SparkLoraMain {
         } finally {
             spark.stop();
         }
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
     }
 
     /** The active session (spark-submit, tests) or a local one bound to 127.0.0.1. */
