@@ -129,8 +129,13 @@ class JobErrorsTest {
     void optionWithoutValueIsAUsageError() {
         job(validYaml());
         Result result = CliRuns.run("train", "--config", config.toString(), "--set");
-        String message = result.failsWith(CONFIG_ERROR, "--set needs a value");
-        assertThat(message).contains("usage: sparklora train");
+        assertThat(result.code()).as("exit code; stderr was:%n%s", result.err()).isEqualTo(CONFIG_ERROR);
+        // A usage error: one message line, then the usage text, and no stack trace.
+        assertThat(result.err().lines().findFirst()).hasValue("--set needs a value, e.g. --set lora.r=16");
+        assertThat(result.err()).contains("usage: sparklora train --config <job.yaml>").doesNotContain("Exception");
+        Result noConfig = CliRuns.run("train", "--config");
+        assertThat(noConfig.code()).isEqualTo(CONFIG_ERROR);
+        assertThat(noConfig.err()).startsWith("--config needs a value, e.g. --config job.yaml\nusage: ");
         assertNothingWrittenAndInputsUnchanged();
     }
 
