@@ -28,6 +28,8 @@ public final class ExampleTable {
     public static final String COMPLETION = "completion";
     public static final String PROBLEM = "problem";
     static final String CORRUPT = "_corrupt_record";
+    /** The source file, taken before caching: over a cached table input_file_name() is empty. */
+    static final String SOURCE_FILE = "_sparklora_file";
 
     private ExampleTable() {
     }
@@ -43,7 +45,8 @@ public final class ExampleTable {
         }
         for (String column : required) {
             if (!Arrays.asList(raw.columns()).contains(column)) {
-                String present = String.join(", ", Arrays.stream(raw.columns()).filter(c -> !c.equals(CORRUPT)).toList());
+                String present = String.join(", ", Arrays.stream(raw.columns())
+                        .filter(c -> !c.equals(CORRUPT) && !c.equals(SOURCE_FILE)).toList());
                 throw new DataException("data.path " + path + ": column \"" + column + "\" not found (columns: "
                         + (present.isEmpty() ? "none; every row is malformed" : present) + "); set data."
                         + (paired ? "prompt_column / data.completion_column" : "text_column") + " to the right column");
@@ -56,19 +59,19 @@ public final class ExampleTable {
                 .when(completion.isNull().or(trim(completion).equalTo("")), lit("empty"))
                 .when(paired ? prompt.isNull() : lit(false), lit("empty"))
                 .when(completion.contains("\uFFFD").or(paired ? prompt.contains("\uFFFD") : lit(false)), lit("invalid UTF-8"));
-        return raw.select(input_file_name().as(FILE), prompt.as(PROMPT), completion.as(COMPLETION), problem.as(PROBLEM));
+        return raw.select(col(SOURCE_FILE).as(FILE), prompt.as(PROMPT), completion.as(COMPLETION), problem.as(PROBLEM));
     }
 
     private static Dataset<Row> readRaw(SparkSession spark, String path, DataFormat format) {
         try {
             return switch (format) {
-                case JSONL -> spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
-                        .json(path).cache();
-                case JSON -> spark.read().option("multiLine", true).option("mode", "PERMISSIVE")
-                        .option("columnNameOfCorruptRecord", CORRUPT).json(path).cache();
-                case PARQUET -> spark.read().parquet(path);
+                case JSONL -> withFile(spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
+                        .json(path)).cache();
+                case JSON -> withFile(spark.read().option("multiLine", true).option("mode", "PERMISSIVE")
+                        .option("columnNameOfCorruptRecord", CORRUPT).json(path)).cache();
+                case PARQUET -> withFile(spark.read().parquet(path));
                 case CSV -> readCsv(spark, path);
-                case TEXT -> spark.read().text(path);
+                case TEXT -> withFile(spark.read().text(path));
             };
         } catch (Exception e) {
             if (e instanceof AnalysisException || e.getMessage() != null && e.getMessage().contains("Path does not exist")) {
@@ -85,8 +88,12 @@ public final class ExampleTable {
         StructType schema = new StructType(Arrays.stream(header.fields())
                 .map(f -> new StructField(f.name(), DataTypes.StringType, true, f.metadata())).toArray(StructField[]::new))
                 .add(CORRUPT, DataTypes.StringType, true);
-        return spark.read().option("header", true).option("mode", "PERMISSIVE").option("multiLine", true)
-                .option("columnNameOfCorruptRecord", CORRUPT).schema(schema).csv(path).cache();
+        return withFile(spark.read().option("header", true).option("mode", "PERMISSIVE").option("multiLine", true)
+                .option("columnNameOfCorruptRecord", CORRUPT).schema(schema).csv(path)).cache();
+    }
+
+    private static Dataset<Row> withFile(Dataset<Row> raw) {
+        return raw.withColumn(SOURCE_FILE, input_file_name());
     }
 
     private static String firstLine(String s) {
