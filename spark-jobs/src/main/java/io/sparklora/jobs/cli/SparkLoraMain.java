@@ -93,12 +93,47 @@ public final class SparkLoraMain {
             err.println("training stopped: " + e.getMessage());
             return TRAINING_ERROR;
         } catch (Exception e) {
+            // A DataException or TrainingException thrown inside a Spark task reaches the driver wrapped in a
+            // SparkException ("Job aborted due to stage failure: ..."); report it as if thrown on the driver.
+            String data = fromTask(e, DataException.class);
+            if (data != null) {
+                err.println("data error: " + data);
+                return DATA_ERROR;
+            }
+            String training = fromTask(e, TrainingException.class);
+            if (training != null) {
+                err.println("training stopped: " + training);
+                return TRAINING_ERROR;
+            }
             err.println("failed: " + e);
             e.printStackTrace(err);
             return FAILED;
         } finally {
             spark.stop();
         }
+    }
+
+    /**
+     * The message of a {@code type} exception in e's cause chain, else one named in a message of the chain (a task
+     * failure whose exception could not be deserialized on the driver keeps only its text); null when neither.
+     */
+    static String fromTask(Throwable e, Class<? extends RuntimeException> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return t.getMessage();
+            }
+        }
+        String marker = type.getName() + ": ";
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            int at = message == null ? -1 : message.indexOf(marker);
+            if (at >= 0) {
+                String rest = message.substring(at + marker.length());
+                int nl = rest.indexOf('\n');
+                return (nl < 0 ? rest : rest.substring(0, nl)).strip();
+            }
+        }
+        return null;
     }
 
     /** The active session (spark-submit, tests) or a local one bound to 127.0.0.1. */
