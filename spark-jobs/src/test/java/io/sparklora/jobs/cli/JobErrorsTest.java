@@ -140,6 +140,20 @@ class JobErrorsTest {
     }
 
     @Test
+    void taskFailuresAreUnwrappedFromTheCauseChainOrTheMessage() {
+        var wrapped = new RuntimeException("Job aborted due to stage failure: Lost task 0.0: "
+                + "io.sparklora.jobs.data.DataException: too long; raise data.max_seq_len\n\tat x.y(Z.java:1)",
+                new io.sparklora.jobs.data.DataException("too long; raise data.max_seq_len"));
+        assertThat(SparkLoraMain.fromTask(wrapped, io.sparklora.jobs.data.DataException.class))
+                .isEqualTo("too long; raise data.max_seq_len");
+        var textOnly = new RuntimeException("outer", new IllegalStateException("Lost task 1.0 (TID 3): "
+                + "io.sparklora.jobs.train.TrainingException: not finite; lower train.learning_rate\nDriver stacktrace:"));
+        assertThat(SparkLoraMain.fromTask(textOnly, io.sparklora.jobs.train.TrainingException.class))
+                .isEqualTo("not finite; lower train.learning_rate");
+        assertThat(SparkLoraMain.fromTask(textOnly, io.sparklora.jobs.data.DataException.class)).isNull();
+    }
+
+    @Test
     void outputPathEqualToModelPathIsRefused() {
         job(validYaml());
         String message = train(config, "output.path=" + model).failsWith(CONFIG_ERROR, "configuration error: ");
