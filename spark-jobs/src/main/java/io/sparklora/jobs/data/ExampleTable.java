@@ -43,7 +43,10 @@ public final class ExampleTable {
         if (format == DataFormat.TEXT) {
             required = new String[] {"value"};
         }
-        for (String column : required) {
+        // No column at all: the input is empty, or every row is malformed (JSON gives only the corrupt-record
+        // column). Let the bad-row report say which, per file, rather than blame the column settings.
+        boolean nothingParsed = Arrays.stream(raw.columns()).allMatch(c -> c.equals(CORRUPT) || c.equals(SOURCE_FILE));
+        for (String column : nothingParsed ? new String[0] : required) {
             if (!Arrays.asList(raw.columns()).contains(column)) {
                 String present = String.join(", ", Arrays.stream(raw.columns())
                         .filter(c -> !c.equals(CORRUPT) && !c.equals(SOURCE_FILE)).toList());
@@ -52,9 +55,10 @@ public final class ExampleTable {
                         + (paired ? "prompt_column / data.completion_column" : "text_column") + " to the right column");
             }
         }
-        Column prompt = paired ? col(promptColumn).cast(DataTypes.StringType) : lit(null).cast(DataTypes.StringType);
-        Column completion = col(required[required.length - 1]).cast(DataTypes.StringType);
-        Column corrupt = Arrays.asList(raw.columns()).contains(CORRUPT) ? col(CORRUPT) : lit(null).cast(DataTypes.StringType);
+        Column none = lit(null).cast(DataTypes.StringType);
+        Column prompt = paired && !nothingParsed ? col(promptColumn).cast(DataTypes.StringType) : none;
+        Column completion = nothingParsed ? none : col(required[required.length - 1]).cast(DataTypes.StringType);
+        Column corrupt = Arrays.asList(raw.columns()).contains(CORRUPT) ? col(CORRUPT) : none;
         Column problem = when(corrupt.isNotNull(), lit("malformed"))
                 .when(completion.isNull().or(trim(completion).equalTo("")), lit("empty"))
                 .when(paired ? prompt.isNull() : lit(false), lit("empty"))
@@ -65,10 +69,8 @@ public final class ExampleTable {
     private static Dataset<Row> readRaw(SparkSession spark, String path, DataFormat format) {
         try {
             return switch (format) {
-                case JSONL -> withFile(spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
-                        .json(path)).cache();
-                case JSON -> withFile(spark.read().option("multiLine", true).option("mode", "PERMISSIVE")
-                        .option("columnNameOfCorruptRecord", CORRUPT).json(path)).cache();
+                case JSONL -> readJson(spark, path, false);
+                case JSON -> readJson(spark, path, true);
                 case PARQUET -> withFile(spark.read().parquet(path));
                 case CSV -> readCsv(spark, path);
                 case TEXT -> withFile(spark.read().text(path));
@@ -80,6 +82,20 @@ public final class ExampleTable {
             }
             throw e;
         }
+    }
+
+    /**
+     * When every row is malformed the inferred schema is the corrupt-record column alone, which Spark refuses to
+     * query from raw files; then the rows are read as text (a line, or a whole file for multi-line JSON) instead.
+     */
+    private static Dataset<Row> readJson(SparkSession spark, String path, boolean multiLine) {
+        Dataset<Row> parsed = spark.read().option("multiLine", multiLine).option("mode", "PERMISSIVE")
+                .option("columnNameOfCorruptRecord", CORRUPT).json(path);
+        if (Arrays.equals(parsed.columns(), new String[] {CORRUPT})) {
+            Dataset<Row> text = spark.read().option("wholetext", multiLine).text(path);
+            return withFile(text.where(trim(col("value")).notEqual("")).withColumnRenamed("value", CORRUPT));
+        }
+        return withFile(parsed).cache();
     }
 
     /** CSV keeps malformed lines only when the corrupt-record column is in the schema, so read the header first. */
