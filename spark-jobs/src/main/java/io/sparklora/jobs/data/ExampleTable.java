@@ -14,7 +14,9 @@ import java.util.Arrays;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.is_valid_utf8;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
@@ -59,10 +61,13 @@ public final class ExampleTable {
         Column prompt = paired && !nothingParsed ? col(promptColumn).cast(DataTypes.StringType) : none;
         Column completion = nothingParsed ? none : col(required[required.length - 1]).cast(DataTypes.StringType);
         Column corrupt = Arrays.asList(raw.columns()).contains(CORRUPT) ? col(CORRUPT) : none;
-        Column problem = when(corrupt.isNotNull(), lit("malformed"))
+        // JSON and text keep a line's raw bytes: invalid UTF-8 makes a JSON row corrupt and passes through text
+        // unchanged, so check the bytes; CSV decodes them and leaves U+FFFD in their place.
+        Column problem = when(corrupt.isNotNull(), when(not(is_valid_utf8(corrupt)), lit("invalid UTF-8"))
+                        .otherwise(lit("malformed")))
                 .when(completion.isNull().or(trim(completion).equalTo("")), lit("empty"))
                 .when(paired ? prompt.isNull() : lit(false), lit("empty"))
-                .when(completion.contains("\uFFFD").or(paired ? prompt.contains("\uFFFD") : lit(false)), lit("invalid UTF-8"));
+                .when(badText(completion).or(paired ? badText(prompt) : lit(false)), lit("invalid UTF-8"));
         return raw.select(col(SOURCE_FILE).as(FILE), prompt.as(PROMPT), completion.as(COMPLETION), problem.as(PROBLEM));
     }
 
@@ -106,6 +111,10 @@ public final class ExampleTable {
                 .add(CORRUPT, DataTypes.StringType, true);
         return withFile(spark.read().option("header", true).option("mode", "PERMISSIVE").option("multiLine", true)
                 .option("columnNameOfCorruptRecord", CORRUPT).schema(schema).csv(path)).cache();
+    }
+
+    private static Column badText(Column text) {
+        return text.contains("\uFFFD").or(not(is_valid_utf8(text)));
     }
 
     private static Dataset<Row> withFile(Dataset<Row> raw) {
