@@ -1,6 +1,7 @@
 package io.sparklora.jobs.testing;
 
 import io.sparklora.jobs.cli.SparkLoraMain;
+import org.apache.spark.sql.SparkSession;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -52,13 +53,17 @@ public final class CliRuns {
     }
 
     public static Result run(String... args) {
-        LocalSpark.start("local[2]");
+        // run() stops the session it ran on, but not when it returns before starting Spark (usage errors): stop it
+        // here too, so that no later test class gets this local[2] session from getOrCreate().
+        SparkSession spark = LocalSpark.start("local[2]");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             code = SparkLoraMain.run(args, o, e);
+        } finally {
+            spark.stop();
         }
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
