@@ -54,9 +54,14 @@ public final class SparkLoraMain {
         String configPath = null;
         List<String> overrides = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
+            if ((args[i].equals("--config") || args[i].equals("--set")) && i + 1 >= args.length) {
+                err.println(args[i] + " needs a value, e.g. " + (args[i].equals("--config") ? "--config job.yaml"
+                        : "--set lora.r=16") + "\n" + USAGE);
+                return CONFIG_ERROR;
+            }
             switch (args[i]) {
-                case "--config" -> configPath = value(args, ++i, "--config");
-                case "--set" -> overrides.add(value(args, ++i, "--set"));
+                case "--config" -> configPath = args[++i];
+                case "--set" -> overrides.add(args[++i]);
                 case "--help", "-h" -> {
                     out.println(USAGE);
                     return OK;
@@ -88,6 +93,18 @@ public final class SparkLoraMain {
             err.println("training stopped: " + e.getMessage());
             return TRAINING_ERROR;
         } catch (Exception e) {
+            // A DataException or TrainingException thrown inside a Spark task reaches the driver wrapped in a
+            // SparkException ("Job aborted due to stage failure: ..."); report it as if thrown on the driver.
+            String data = fromTask(e, DataException.class);
+            if (data != null) {
+                err.println("data error: " + data);
+                return DATA_ERROR;
+            }
+            String training = fromTask(e, TrainingException.class);
+            if (training != null) {
+                err.println("training stopped: " + training);
+                return TRAINING_ERROR;
+            }
             err.println("failed: " + e);
             e.printStackTrace(err);
             return FAILED;
@@ -96,11 +113,27 @@ public final class SparkLoraMain {
         }
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
+    /**
+     * The message of a {@code type} exception in e's cause chain, else one named in a message of the chain (a task
+     * failure whose exception could not be deserialized on the driver keeps only its text); null when neither.
+     */
+    static String fromTask(Throwable e, Class<? extends RuntimeException> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return t.getMessage();
+            }
         }
-        return args[i];
+        String marker = type.getName() + ": ";
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            int at = message == null ? -1 : message.indexOf(marker);
+            if (at >= 0) {
+                String rest = message.substring(at + marker.length());
+                int nl = rest.indexOf('\n');
+                return (nl < 0 ? rest : rest.substring(0, nl)).strip();
+            }
+        }
+        return null;
     }
 
     /** The active session (spark-submit, tests) or a local one bound to 127.0.0.1. */

@@ -14,7 +14,9 @@ import java.util.Arrays;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.is_valid_utf8;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
@@ -28,6 +30,8 @@ public final class ExampleTable {
     public static final String COMPLETION = "completion";
     public static final String PROBLEM = "problem";
     static final String CORRUPT = "_corrupt_record";
+    /** The source file, taken before caching: over a cached table input_file_name() is empty. */
+    static final String SOURCE_FILE = "_sparklora_file";
 
     private ExampleTable() {
     }
@@ -41,34 +45,40 @@ public final class ExampleTable {
         if (format == DataFormat.TEXT) {
             required = new String[] {"value"};
         }
-        for (String column : required) {
+        // No column at all: the input is empty, or every row is malformed (JSON gives only the corrupt-record
+        // column). Let the bad-row report say which, per file, rather than blame the column settings.
+        boolean nothingParsed = Arrays.stream(raw.columns()).allMatch(c -> c.equals(CORRUPT) || c.equals(SOURCE_FILE));
+        for (String column : nothingParsed ? new String[0] : required) {
             if (!Arrays.asList(raw.columns()).contains(column)) {
-                String present = String.join(", ", Arrays.stream(raw.columns()).filter(c -> !c.equals(CORRUPT)).toList());
+                String present = String.join(", ", Arrays.stream(raw.columns())
+                        .filter(c -> !c.equals(CORRUPT) && !c.equals(SOURCE_FILE)).toList());
                 throw new DataException("data.path " + path + ": column \"" + column + "\" not found (columns: "
                         + (present.isEmpty() ? "none; every row is malformed" : present) + "); set data."
                         + (paired ? "prompt_column / data.completion_column" : "text_column") + " to the right column");
             }
         }
-        Column prompt = paired ? col(promptColumn).cast(DataTypes.StringType) : lit(null).cast(DataTypes.StringType);
-        Column completion = col(required[required.length - 1]).cast(DataTypes.StringType);
-        Column corrupt = Arrays.asList(raw.columns()).contains(CORRUPT) ? col(CORRUPT) : lit(null).cast(DataTypes.StringType);
-        Column problem = when(corrupt.isNotNull(), lit("malformed"))
+        Column none = lit(null).cast(DataTypes.StringType);
+        Column prompt = paired && !nothingParsed ? col(promptColumn).cast(DataTypes.StringType) : none;
+        Column completion = nothingParsed ? none : col(required[required.length - 1]).cast(DataTypes.StringType);
+        Column corrupt = Arrays.asList(raw.columns()).contains(CORRUPT) ? col(CORRUPT) : none;
+        // JSON and text keep a line's raw bytes: invalid UTF-8 makes a JSON row corrupt and passes through text
+        // unchanged, so check the bytes; CSV decodes them and leaves U+FFFD in their place.
+        Column problem = when(corrupt.isNotNull(), when(not(is_valid_utf8(corrupt)), lit("invalid UTF-8"))
+                        .otherwise(lit("malformed")))
                 .when(completion.isNull().or(trim(completion).equalTo("")), lit("empty"))
                 .when(paired ? prompt.isNull() : lit(false), lit("empty"))
-                .when(completion.contains("\uFFFD").or(paired ? prompt.contains("\uFFFD") : lit(false)), lit("invalid UTF-8"));
-        return raw.select(input_file_name().as(FILE), prompt.as(PROMPT), completion.as(COMPLETION), problem.as(PROBLEM));
+                .when(badText(completion).or(paired ? badText(prompt) : lit(false)), lit("invalid UTF-8"));
+        return raw.select(col(SOURCE_FILE).as(FILE), prompt.as(PROMPT), completion.as(COMPLETION), problem.as(PROBLEM));
     }
 
     private static Dataset<Row> readRaw(SparkSession spark, String path, DataFormat format) {
         try {
             return switch (format) {
-                case JSONL -> spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
-                        .json(path).cache();
-                case JSON -> spark.read().option("multiLine", true).option("mode", "PERMISSIVE")
-                        .option("columnNameOfCorruptRecord", CORRUPT).json(path).cache();
-                case PARQUET -> spark.read().parquet(path);
+                case JSONL -> readJson(spark, path, false);
+                case JSON -> readJson(spark, path, true);
+                case PARQUET -> withFile(spark.read().parquet(path));
                 case CSV -> readCsv(spark, path);
-                case TEXT -> spark.read().text(path);
+                case TEXT -> withFile(spark.read().text(path));
             };
         } catch (Exception e) {
             if (e instanceof AnalysisException || e.getMessage() != null && e.getMessage().contains("Path does not exist")) {
@@ -79,14 +89,36 @@ public final class ExampleTable {
         }
     }
 
+    /**
+     * When every row is malformed the inferred schema is the corrupt-record column alone, which Spark refuses to
+     * query from raw files; then the rows are read as text (a line, or a whole file for multi-line JSON) instead.
+     */
+    private static Dataset<Row> readJson(SparkSession spark, String path, boolean multiLine) {
+        Dataset<Row> parsed = spark.read().option("multiLine", multiLine).option("mode", "PERMISSIVE")
+                .option("columnNameOfCorruptRecord", CORRUPT).json(path);
+        if (Arrays.equals(parsed.columns(), new String[] {CORRUPT})) {
+            Dataset<Row> text = spark.read().option("wholetext", multiLine).text(path);
+            return withFile(text.where(trim(col("value")).notEqual("")).withColumnRenamed("value", CORRUPT));
+        }
+        return withFile(parsed).cache();
+    }
+
     /** CSV keeps malformed lines only when the corrupt-record column is in the schema, so read the header first. */
     private static Dataset<Row> readCsv(SparkSession spark, String path) {
         StructType header = spark.read().option("header", true).csv(path).schema();
         StructType schema = new StructType(Arrays.stream(header.fields())
                 .map(f -> new StructField(f.name(), DataTypes.StringType, true, f.metadata())).toArray(StructField[]::new))
                 .add(CORRUPT, DataTypes.StringType, true);
-        return spark.read().option("header", true).option("mode", "PERMISSIVE").option("multiLine", true)
-                .option("columnNameOfCorruptRecord", CORRUPT).schema(schema).csv(path).cache();
+        return withFile(spark.read().option("header", true).option("mode", "PERMISSIVE").option("multiLine", true)
+                .option("columnNameOfCorruptRecord", CORRUPT).schema(schema).csv(path)).cache();
+    }
+
+    private static Column badText(Column text) {
+        return text.contains("\uFFFD").or(not(is_valid_utf8(text)));
+    }
+
+    private static Dataset<Row> withFile(Dataset<Row> raw) {
+        return raw.withColumn(SOURCE_FILE, input_file_name());
     }
 
     private static String firstLine(String s) {
