@@ -25,8 +25,10 @@ public final class SparkLoraMain {
     public static final int DATA_ERROR = 3;
     public static final int TRAINING_ERROR = 4;
 
+    static final String DEFAULT_DEMO_DIR = "target/demo";
     static final String USAGE = """
             usage: sparklora train --config <job.yaml> [--set section.key=value]...
+                   sparklora init-demo [dir]     write the embedded demo model and dataset (default target/demo)
 
               --config PATH   job configuration (local path or any Hadoop URI: hdfs://, s3a://, file:)
               --set K=V       override one setting, e.g. --set lora.r=16 --set train.learning_rate=1e-4
@@ -46,6 +48,9 @@ public final class SparkLoraMain {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             out.println(USAGE);
             return args.length == 0 ? CONFIG_ERROR : OK;
+        }
+        if (args[0].equals("init-demo")) {
+            return initDemo(args, out, err);
         }
         if (!args[0].equals("train")) {
             err.println("unknown command \"" + args[0] + "\"\n" + USAGE);
@@ -134,6 +139,19 @@ public final class SparkLoraMain {
             }
         }
         return null;
+    }
+
+    /** Writes the embedded default model and dataset (generated, deterministic) under a directory. */
+    private static int initDemo(String[] args, PrintStream out, PrintStream err) {
+        java.nio.file.Path dir = java.nio.file.Path.of(args.length > 1 ? args[1] : DEFAULT_DEMO_DIR);
+        try {
+            io.sparklora.core.demo.DemoAssets.write(dir);
+            out.println("demo model and dataset under " + dir);
+            return OK;
+        } catch (java.io.IOException e) {
+            err.println("cannot write the demo assets under " + dir + ": " + e.getMessage());
+            return FAILED;
+        }
     }
 
     /** The active session (spark-submit, tests) or a local one bound to 127.0.0.1. */

@@ -14,9 +14,9 @@ final class EvalTask implements FlatMapFunction<Iterator<ShardBlock>, Evaluation
     private final GraphKey key;
     private final Broadcast<float[]> theta;
     private final int batchRows;
-    private final SerializableHadoopConf conf;
+    private final Broadcast<SerializableHadoopConf> conf;
 
-    EvalTask(GraphKey key, Broadcast<float[]> theta, int batchRows, SerializableHadoopConf conf) {
+    EvalTask(GraphKey key, Broadcast<float[]> theta, int batchRows, Broadcast<SerializableHadoopConf> conf) {
         this.key = key;
         this.theta = theta;
         this.batchRows = batchRows;
@@ -32,7 +32,7 @@ final class EvalTask implements FlatMapFunction<Iterator<ShardBlock>, Evaluation
             if (block.rows().isEmpty()) {
                 continue;
             }
-            total = total.plus(ExecutorModels.withGraph(key, conf.get(), graph -> {
+            total = total.plus(ExecutorModels.withGraph(key, conf.value().get(), graph -> {
                 graph.setTrainable(theta.value());
                 return Evaluation.evaluate(graph, block.rows(), batchRows);
             }));

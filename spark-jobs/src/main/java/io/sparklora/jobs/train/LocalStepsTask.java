@@ -30,10 +30,10 @@ final class LocalStepsTask implements FlatMapFunction<Iterator<ShardBlock>, Loca
     private final long firstRound;
     private final int steps;
     private final long totalRounds;
-    private final SerializableHadoopConf conf;
+    private final Broadcast<SerializableHadoopConf> conf;
 
     LocalStepsTask(GraphKey key, Broadcast<float[]> theta, BatchPlan plan, OptimizerConfig optimizer, long firstRound,
-                   int steps, long totalRounds, SerializableHadoopConf conf) {
+                   int steps, long totalRounds, Broadcast<SerializableHadoopConf> conf) {
         this.key = key;
         this.theta = theta;
         this.plan = plan;
@@ -57,7 +57,7 @@ final class LocalStepsTask implements FlatMapFunction<Iterator<ShardBlock>, Loca
         long tokens = 0;
         for (long round = firstRound; round < Math.min(totalRounds, firstRound + steps); round++) {
             long r = round;
-            RoundContribution c = ExecutorModels.withGraph(key, conf.get(),
+            RoundContribution c = ExecutorModels.withGraph(key, conf.value().get(),
                     graph -> ShardStep.compute(graph, local, block.rows(), plan, r, block.shard()));
             lossSum += c.lossSum();
             tokens += c.tokens();

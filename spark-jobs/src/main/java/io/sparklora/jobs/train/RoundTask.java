@@ -17,10 +17,10 @@ final class RoundTask implements FlatMapFunction<Iterator<ShardBlock>, RoundCont
     private final Broadcast<float[]> theta;
     private final BatchPlan plan;
     private final long round;
-    private final SerializableHadoopConf conf;
+    private final Broadcast<SerializableHadoopConf> conf;
     private final FaultInjection faults;
 
-    RoundTask(GraphKey key, Broadcast<float[]> theta, BatchPlan plan, long round, SerializableHadoopConf conf,
+    RoundTask(GraphKey key, Broadcast<float[]> theta, BatchPlan plan, long round, Broadcast<SerializableHadoopConf> conf,
               FaultInjection faults) {
         this.key = key;
         this.theta = theta;
@@ -38,7 +38,7 @@ final class RoundTask implements FlatMapFunction<Iterator<ShardBlock>, RoundCont
         ShardBlock block = blocks.next();
         faults.beforeTask(round);
         DeviceBinding.bindCurrentTask();
-        RoundContribution c = ExecutorModels.withGraph(key, conf.get(),
+        RoundContribution c = ExecutorModels.withGraph(key, conf.value().get(),
                 graph -> ShardStep.compute(graph, theta.value(), block.rows(), plan, round, block.shard()));
         return List.of(c).iterator();
     }

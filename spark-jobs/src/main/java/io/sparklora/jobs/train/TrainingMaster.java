@@ -51,6 +51,8 @@ public final class TrainingMaster {
     private final JobConfig config;
     private final Configuration hadoop;
     private final SerializableHadoopConf shippedConf;
+    /** Shipped to executors once per run, not inside every round's task closure. */
+    private Broadcast<SerializableHadoopConf> confBroadcast;
     private final RunLayout layout;
     private final FaultInjection faults;
 
@@ -64,7 +66,31 @@ public final class TrainingMaster {
         this.faults = FaultInjection.from(spark.conf());
     }
 
+    /**
+     * Trains, resumes, or reports that this configuration's run already finished. A failure is recorded in
+     * summary.json (status failed) before it propagates; checkpoints stay for the next attempt to resume from.
+     */
     public RunResult run() throws IOException {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        try {
+            return train(summary);
+        } catch (FaultInjection.InjectedStop e) {
+            throw e; // stands for a killed driver, which writes nothing
+        } catch (IOException | RuntimeException e) {
+            if (RunSummary.RUNNING.equals(summary.get("status"))) {
+                summary.put("status", RunSummary.FAILED);
+                summary.put("error", String.valueOf(e.getMessage()));
+                RunSummary.write(layout, summary, hadoop);
+            }
+            throw e;
+        } finally {
+            if (confBroadcast != null) {
+                confBroadcast.destroy();
+            }
+        }
+    }
+
+    private RunResult train(Map<String, Object> summary) throws IOException {
         String fingerprint = config.fingerprint();
         Optional<Map<String, Object>> previous = RunSummary.read(layout, hadoop);
         if (previous.isPresent()) {
@@ -89,12 +115,12 @@ public final class TrainingMaster {
                     + "choose a new output.path or remove " + layout.checkpoints());
         }
 
-        Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("status", RunSummary.RUNNING);
         summary.put("config_fingerprint", fingerprint);
         summary.put("config", config.toMap());
         RunSummary.write(layout, summary, hadoop);
 
+        confBroadcast = sc.broadcast(shippedConf);
         int workers = config.distributed().workers();
         BatchPlan batches = config.batchPlan();
         PreparedData data = DataPreparation.prepare(spark, config.data(), config.model().tokenizer(), workers,
@@ -193,7 +219,7 @@ public final class TrainingMaster {
         sc.setJobDescription("SparkLoRA round " + (round + 1));
         Broadcast<float[]> shipped = sc.broadcast(theta);
         try {
-            RoundContribution total = blocks.mapPartitions(new RoundTask(key, shipped, batches, round, shippedConf, faults))
+            RoundContribution total = blocks.mapPartitions(new RoundTask(key, shipped, batches, round, confBroadcast, faults))
                     .treeAggregate(RoundContribution.zero(theta.length), RoundContribution::plus, RoundContribution::plus);
             if (!NumericGuard.finite(total)) {
                 String what = "round " + (round + 1) + ": the loss or gradient is not finite (loss sum " + total.lossSum() + ")";
@@ -220,7 +246,7 @@ public final class TrainingMaster {
         Broadcast<float[]> shipped = sc.broadcast(theta);
         try {
             List<LocalStepsTask.Result> results = blocks.mapPartitions(new LocalStepsTask(key, shipped, batches,
-                    config.train().optimizer(), round, k, rounds, shippedConf)).collect();
+                    config.train().optimizer(), round, k, rounds, confBroadcast)).collect();
             float[] mean = new float[theta.length];
             double lossSum = 0;
             long tokens = 0;
@@ -255,7 +281,7 @@ public final class TrainingMaster {
         Broadcast<float[]> shipped = sc.broadcast(theta);
         try {
             Evaluation.Result r = data.validation().mapPartitions(new EvalTask(key, shipped,
-                            config.train().microBatchRows(), shippedConf))
+                            config.train().microBatchRows(), confBroadcast))
                     .fold(new Evaluation.Result(0, 0), Evaluation.Result::plus);
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("round", round);

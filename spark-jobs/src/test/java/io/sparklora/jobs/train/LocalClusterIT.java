@@ -4,13 +4,16 @@ import io.sparklora.jobs.config.JobConfig;
 import io.sparklora.jobs.config.JobConfigLoader;
 import io.sparklora.jobs.testing.LocalSpark;
 import io.sparklora.jobs.testing.TinyJob;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +55,34 @@ class LocalClusterIT {
             List<String> metrics = Files.readAllLines(dir.resolve("out").resolve(RunLayout.METRICS));
             assertThat(metrics).hasSizeGreaterThan(12);
             assertThat(dir.resolve("out").resolve(RunLayout.ADAPTER).resolve("adapter_model.safetensors")).exists();
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /**
+     * GPU scheduling on a CPU machine: each worker's discovery script announces one "GPU", executors and tasks ask
+     * for one, and every task resolves the ordinal Spark assigned and binds ND4J's threads to its CPU share.
+     */
+    @Test
+    void tasksBindTheGpuSparkAssignsThem() throws Exception {
+        Path script = dir.resolve("discover-gpus.sh");
+        Files.writeString(script, "#!/usr/bin/env bash\necho '{\"name\": \"gpu\", \"addresses\": [\"0\"]}'\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        SparkSession spark = LocalSpark.start("local-cluster[2,1,1024]", "spark.jars", System.getProperty("sparklora.jobs.jar"),
+                "spark.worker.resource.gpu.amount", "1",
+                "spark.worker.resource.gpu.discoveryScript", script.toString(),
+                "spark.executor.resource.gpu.amount", "1",
+                "spark.task.resource.gpu.amount", "1");
+        try {
+            List<String> seen = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(List.of(0, 1, 2, 3), 4)
+                    .map(i -> {
+                        DeviceBinding.bindCurrentTask();
+                        return DeviceBinding.gpuOrdinal(TaskContext.get().resourcesJMap()).getAsInt() + "/"
+                                + Nd4j.getEnvironment().maxMasterThreads();
+                    }).collect();
+
+            assertThat(seen).containsOnly("0/1"); // each executor's only GPU; one ND4J thread per task CPU
         } finally {
             spark.stop();
         }
