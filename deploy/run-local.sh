@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 mvn -q -B -ntp -DskipTests install
 cp_file=spark-jobs/target/runtime-classpath.txt
 # Spark is `provided` in the cluster jar; locally it comes from the Maven-resolved jars.
-mvn -q -B -ntp -pl spark-jobs dependency:build-classpath -Dmdep.includeScope=provided -Dmdep.outputFile="$cp_file"
-opens=$(mvn -q -B -ntp help:evaluate -Dexpression=jvm.module.opens -DforceStdout)
+mvn -q -B -ntp -pl spark-jobs dependency:build-classpath -Dmdep.includeScope=provided -Dmdep.outputFile="$PWD/$cp_file"
+# One source of truth for the JVM flags Spark needs on Java 17: the parent pom (ANSI colour codes stripped).
+opens=$(mvn -q -B -ntp help:evaluate -Dexpression=jvm.module.opens -DforceStdout | sed 's/\x1b\[[0-9;]*m//g')
 classpath="spark-jobs/target/classes:$(cat "$cp_file")"
 export SPARK_LOCAL_IP=127.0.0.1
 
