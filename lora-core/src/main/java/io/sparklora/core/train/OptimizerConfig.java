@@ -6,7 +6,8 @@ package io.sparklora.core.train;
  * @param maxGradNorm global-norm clipping threshold; 0 disables clipping
  */
 public record OptimizerConfig(double learningRate, double weightDecay, double beta1, double beta2, double epsilon,
-                              LrSchedule schedule, long warmupSteps, double maxGradNorm) {
+                              LrSchedule schedule, long warmupSteps, double maxGradNorm)
+        implements java.io.Serializable {
     public static final double DEFAULT_LEARNING_RATE = 2e-4;
     public static final double DEFAULT_WEIGHT_DECAY = 0.0;
     public static final double DEFAULT_BETA1 = 0.9;

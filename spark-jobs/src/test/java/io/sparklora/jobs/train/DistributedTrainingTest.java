@@ -131,4 +131,25 @@ class DistributedTrainingTest {
         RunResult third = new TrainingMaster(spark, resumed).run();
         assertThat(third.alreadyComplete()).isTrue();
     }
+
+    @Test
+    void periodicParameterAveragingTrainsButIsNotTheSynchronousResult() throws Exception {
+        JobConfig sync = config("sync");
+        new TrainingMaster(spark, sync).run();
+        JobConfig averaged = JobConfigLoader.parse(TinyJob.yaml(model.toString(), data.toString(),
+                dir.resolve("averaged").toString(), 2, ROUNDS), "test.yaml",
+                List.of("distributed.averaging=parameter", "distributed.sync_every=3"));
+
+        RunResult result = new TrainingMaster(spark, averaged).run();
+
+        @SuppressWarnings("unchecked")
+        double before = (Double) ((Map<String, Object>) result.summary().get("eval_before")).get("loss");
+        @SuppressWarnings("unchecked")
+        double after = (Double) ((Map<String, Object>) result.summary().get("eval_after")).get("loss");
+        assertThat(after).isLessThan(before);
+        assertThat(adapterTheta(averaged)).isNotEqualTo(adapterTheta(sync));
+        long lossLines = java.nio.file.Files.readAllLines(Path.of(averaged.output().path(), RunLayout.METRICS)).stream()
+                .filter(l -> l.contains("\"loss\"")).count();
+        assertThat(lossLines).isEqualTo(ROUNDS / 3); // one line per averaging period
+    }
 }
