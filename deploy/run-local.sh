@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds SparkLoRA and runs the demo job (conf/demo.yaml) on Spark in local mode, bound to 127.0.0.1.
+# Builds SparkLoRA and runs the demo job (conf/demo.yaml: the shipped tiny model and dataset under deploy/demo)
+# on Spark in local mode, bound to 127.0.0.1.
 # Extra arguments go to the train command, e.g. deploy/run-local.sh --set train.rounds=20
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,8 +14,6 @@ opens=$(mvn -q -B -ntp help:evaluate -Dexpression=jvm.module.opens -DforceStdout
 classpath="spark-jobs/target/classes:$(cat "$cp_file")"
 export SPARK_LOCAL_IP=127.0.0.1
 
-# shellcheck disable=SC2086
-java $opens -cp "$classpath" io.sparklora.jobs.cli.SparkLoraMain init-demo target/demo
 # shellcheck disable=SC2086
 exec java $opens -Dlog4j2.configurationFile=conf/log4j2.properties -cp "$classpath" \
   io.sparklora.jobs.cli.SparkLoraMain train --config conf/demo.yaml "$@"

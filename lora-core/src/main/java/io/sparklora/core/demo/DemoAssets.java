@@ -1,5 +1,8 @@
 package io.sparklora.core.demo;
 
+import io.sparklora.core.graph.CausalLmGraph;
+import io.sparklora.core.graph.GraphMode;
+import io.sparklora.core.graph.GraphSpec;
 import io.sparklora.core.model.Arrays2;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.BaseModelWriter;
@@ -7,8 +10,18 @@ import io.sparklora.core.model.ModelConfig;
 import io.sparklora.core.model.ModelFamily;
 import io.sparklora.core.model.ModelLayout;
 import io.sparklora.core.tensor.DType;
+import io.sparklora.core.text.ExampleEncoder;
+import io.sparklora.core.text.RowPacker;
+import io.sparklora.core.text.TextExample;
 import io.sparklora.core.text.TextTokenizer;
+import io.sparklora.core.text.TokenizedExample;
 import io.sparklora.core.text.TokenizerBuilder;
+import io.sparklora.core.text.TrainingRow;
+import io.sparklora.core.train.BatchPlan;
+import io.sparklora.core.train.LocalTrainer;
+import io.sparklora.core.train.LrSchedule;
+import io.sparklora.core.train.OptimizerConfig;
+import io.sparklora.core.train.RoundMetrics;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -21,63 +34,66 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The embedded default: a tiny LLaMA-family model in Hugging Face layout (config.json, model.safetensors,
- * tokenizer.json) and a small prompt/completion dataset, generated deterministically so the repository carries
- * no binary weights and needs no model hub. The base is randomly initialised (GPT-2-style N(0, 0.02)).
+ * The embedded default, reproducible with {@code sparklora init-demo DIR}: a tiny LLaMA-family base in Hugging Face
+ * layout (config.json, model.safetensors, its own byte-level BPE tokenizer.json), pretrained from scratch with the
+ * full-fine-tuning mode on {@link DemoCorpus#pretraining()}, and the prompt/completion dataset of the fine-tuning
+ * task. Everything is generated from fixed seeds by this project's own code, so it is free to redistribute.
  */
 public final class DemoAssets {
     public static final long SEED = 2106_09685L;
-    private static final String[] ANIMALS = {"cat", "dog", "cow", "duck", "owl", "bee", "frog", "lion", "sheep", "horse"};
-    private static final String[] SOUNDS = {"meow", "woof", "moo", "quack", "hoot", "buzz", "croak", "roar", "baa", "neigh"};
+    static final int PRETRAIN_SEQ = 32;
+    static final int PRETRAIN_ROUNDS = 400;
 
     private DemoAssets() {
     }
 
-    /** The fine-tuning task: which sound does an animal make (prompt) → the sound (completion). */
-    public static List<String[]> examples() {
-        List<String[]> out = new ArrayList<>();
-        String[] templates = {"the %s says", "what does the %s say?", "a %s goes", "sound of a %s:"};
-        for (int rep = 0; rep < 3; rep++) {
-            for (int a = 0; a < ANIMALS.length; a++) {
-                for (String t : templates) {
-                    out.add(new String[] {String.format(t, ANIMALS[a]) + " ", SOUNDS[a] + "."});
-                }
+    /** Writes model/ (pretraining it) and data/train.jsonl under dir; returns the last pretraining loss. */
+    public static double write(Path dir) throws IOException {
+        Path model = dir.resolve("model");
+        Files.createDirectories(model);
+        writeDataset(dir.resolve("data"));
+        List<String> tokenizerText = new ArrayList<>(DemoCorpus.pretraining());
+        DemoCorpus.task().forEach(ex -> tokenizerText.add(ex[0] + ex[1]));
+        Path tokenizerFile = model.resolve("tokenizer.json");
+        Files.writeString(tokenizerFile, TokenizerBuilder.characterLevel(tokenizerText, 96, List.of("<|endoftext|>")));
+        try (TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile)) {
+            ModelConfig config = new ModelConfig(ModelFamily.LLAMA, "llama", tokenizer.vocabSize(), 64, 2, 4, 2, 16, 160,
+                    128, 1e-6, 10000, true, false, false, false, 0);
+            List<TokenizedExample> encoded = new ArrayList<>();
+            ExampleEncoder encoder = new ExampleEncoder(tokenizer, false, true);
+            for (String sentence : DemoCorpus.pretraining()) {
+                encoded.add(encoder.encode(TextExample.plain(sentence)));
             }
+            List<TrainingRow> rows = new RowPacker(PRETRAIN_SEQ, true, 0).pack(encoded);
+            BaseModel init = randomBase(config);
+            CausalLmGraph graph = CausalLmGraph.build(init, null, GraphSpec.training(PRETRAIN_SEQ, GraphMode.FULL));
+            float[] theta = graph.trainableVector();
+            OptimizerConfig opt = OptimizerConfig.defaults().withLearningRate(3e-3).withWeightDecay(0.01)
+                    .withSchedule(LrSchedule.COSINE, 20);
+            List<RoundMetrics> history = new LocalTrainer(graph, new BatchPlan(1, 16, 8, SEED), opt)
+                    .train(theta, rows, PRETRAIN_ROUNDS, m -> {
+                        if ((m.round() + 1) % 50 == 0) {
+                            System.out.printf("pretraining the demo base: step %d/%d, loss %.3f%n", m.round() + 1,
+                                    PRETRAIN_ROUNDS, m.loss());
+                        }
+                    });
+            BaseModel pretrained = BaseModel.of(config, graph.trainableLayout().unflatten(theta));
+            BaseModelWriter.write(pretrained, model, DType.F32, Map.of("sparklora.demo_seed", String.valueOf(SEED)));
+            return history.get(history.size() - 1).loss();
         }
-        return out;
     }
 
-    /** Writes model/ and data/train.jsonl under dir (skipping what exists) and returns dir. */
-    public static Path write(Path dir) throws IOException {
-        Path model = dir.resolve("model");
-        Path data = dir.resolve("data");
-        Files.createDirectories(model);
-        Files.createDirectories(data);
-        List<String> corpus = new ArrayList<>();
-        for (String[] ex : examples()) {
-            corpus.add(ex[0] + ex[1]);
-        }
-        Path tokenizerFile = model.resolve("tokenizer.json");
-        if (!Files.exists(tokenizerFile)) {
-            Files.writeString(tokenizerFile, TokenizerBuilder.characterLevel(corpus, 64, List.of("<|endoftext|>")));
-        }
-        if (!Files.exists(model.resolve(BaseModelWriter.WEIGHTS_FILE))) {
-            int vocab;
-            try (TextTokenizer tok = TextTokenizer.load(tokenizerFile)) {
-                vocab = tok.vocabSize();
-            }
-            ModelConfig config = new ModelConfig(ModelFamily.LLAMA, "llama", vocab, 64, 2, 4, 2, 16, 128, 128, 1e-6,
-                    10000, true, false, false, false, 0);
-            BaseModelWriter.write(randomBase(config), model, DType.F32, Map.of("sparklora.demo_seed", String.valueOf(SEED)));
-        }
+    /** data/train.jsonl: one {"prompt", "completion"} object per line. */
+    public static void writeDataset(Path dataDir) throws IOException {
+        Files.createDirectories(dataDir);
         StringBuilder jsonl = new StringBuilder();
-        for (String[] ex : examples()) {
+        for (String[] ex : DemoCorpus.task()) {
             jsonl.append("{\"prompt\": \"").append(ex[0]).append("\", \"completion\": \"").append(ex[1]).append("\"}\n");
         }
-        Files.writeString(data.resolve("train.jsonl"), jsonl.toString());
-        return dir;
+        Files.writeString(dataDir.resolve("train.jsonl"), jsonl.toString());
     }
 
+    /** GPT-2-style initialisation: N(0, 0.02) weights, unit norms. */
     static BaseModel randomBase(ModelConfig config) {
         Random rng = new Random(SEED);
         Map<String, INDArray> weights = new LinkedHashMap<>();
@@ -94,8 +110,8 @@ public final class DemoAssets {
     }
 
     public static void main(String[] args) throws IOException {
-        Path dir = Path.of(args.length > 0 ? args[0] : "target/demo");
-        write(dir);
-        System.out.println("demo model and data written under " + dir);
+        Path dir = Path.of(args.length > 0 ? args[0] : "deploy/demo");
+        double loss = write(dir);
+        System.out.printf("demo base pretrained (final loss %.3f) and dataset written under %s%n", loss, dir);
     }
 }
