@@ -1,5 +1,6 @@
 package io.sparklora.jobs.data;
 
+import io.sparklora.core.text.TextExample;
 import io.sparklora.core.text.TrainingRow;
 import io.sparklora.jobs.config.DataSection;
 import io.sparklora.jobs.config.LongRowPolicy;
@@ -12,8 +13,12 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+
+import static org.apache.spark.sql.functions.col;
 
 /**
  * The driver's data step, before any training: read the data lake with Spark SQL, count and check bad rows per
@@ -21,6 +26,8 @@ import java.util.Map;
  */
 public final class DataPreparation {
     private static final Logger LOG = LoggerFactory.getLogger(DataPreparation.class);
+    /** Validation examples kept as text on the driver (for the report's before/after generations). */
+    public static final int VALIDATION_EXAMPLES = 8;
 
     private DataPreparation() {
     }
@@ -73,7 +80,18 @@ public final class DataPreparation {
         report.put("dropped_examples", counters.dropped().value());
         LOG.info("data: {} input rows ({} unusable), {} training rows, {} validation rows of {} tokens; {} examples truncated",
                 bad.totalRows(), bad.badRows(), trainRows, validationRows, data.maxSeqLen(), counters.truncated().value());
-        return new PreparedData(train, trainRows, validation, validationRows, report);
+        List<TextExample> samples = heldOut == null ? List.of() : firstExamples(heldOut, VALIDATION_EXAMPLES);
+        return new PreparedData(train, trainRows, validation, validationRows, report, samples);
+    }
+
+    /** The first {@code n} usable examples of a table, as text: a small {@code take} to the driver. */
+    private static List<TextExample> firstExamples(Dataset<Row> table, int n) {
+        List<TextExample> out = new ArrayList<>();
+        for (Row r : table.where(col(ExampleTable.PROBLEM).isNull())
+                .select(ExampleTable.PROMPT, ExampleTable.COMPLETION).takeAsList(n)) {
+            out.add(new TextExample(r.isNullAt(0) ? "" : r.getString(0), r.getString(1)));
+        }
+        return out;
     }
 
     private static Dataset<Row> read(SparkSession spark, DataSection data, String path) {

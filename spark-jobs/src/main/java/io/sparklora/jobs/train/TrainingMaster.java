@@ -22,6 +22,7 @@ import io.sparklora.jobs.data.PreparedData;
 import io.sparklora.jobs.data.ShardBlock;
 import io.sparklora.jobs.io.HadoopFiles;
 import io.sparklora.jobs.io.SerializableHadoopConf;
+import io.sparklora.jobs.report.RunReport;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -208,6 +209,8 @@ public final class TrainingMaster {
         summary.put("adapter_path", layout.adapter().toString());
         summary.put("adapter_bytes", adapterBytes);
         summary.put("base_fingerprint", baseFingerprint);
+        RunReport.finish(sc, new RunReport.Inputs(config, evalKey, data.validationExamples(), plan.initialParameters(), theta,
+                shippedConf), layout.root(), metrics, summary); // never throws
         RunSummary.write(layout, summary, hadoop);
         LOG.info("done: {} rounds, adapter written to {}", rounds, layout.adapter());
         return new RunResult(false, theta, summary);
