@@ -71,7 +71,7 @@ trap 'exit 130' INT TERM
 # Spark's own jars: spark-jobs' provided scope (Spark SQL, the Hadoop client), resolved by Maven into a directory
 # laid out like a distribution's SPARK_HOME. A generated pom declares them with the versions the parent manages, so
 # this works before lora-core is installed (inside `mvn verify` too). The JVM flags Spark needs on Java 17 come from
-# the parent pom as well.
+# the parent pom as well (its jvm.module.opens property).
 spark_home=$work/spark-home
 mkdir -p "$spark_home/jars" "$spark_home/conf"
 cat >"$work/spark-runtime.pom.xml" <<EOF
@@ -92,14 +92,14 @@ cat >"$work/spark-runtime.pom.xml" <<EOF
   </dependencies>
 </project>
 EOF
-mvn "${mvn_flags[@]}" -f "$work/spark-runtime.pom.xml" dependency:build-classpath -Dmdep.outputFile="$work/classpath.txt" \
-  help:evaluate -Dexpression=jvm.module.opens -Doutput="$work/opens.txt"
+mvn "${mvn_flags[@]}" -f "$work/spark-runtime.pom.xml" dependency:build-classpath -Dmdep.outputFile="$work/classpath.txt"
 IFS=: read -r -a spark_jars <"$work/classpath.txt" || true  # no final newline
 for jar in "${spark_jars[@]}"; do
   [[ -e $spark_home/jars/${jar##*/} ]] || ln -s "$jar" "$spark_home/jars/"
 done
 cp conf/log4j2.properties "$spark_home/conf/"
-read -r -a opens <"$work/opens.txt" || true
+read -r -a opens <<<"$(sed -n 's:.*<jvm.module.opens>\(.*\)</jvm.module.opens>.*:\1:p' pom.xml)"
+[[ ${#opens[@]} -gt 0 ]] || { echo "no jvm.module.opens in pom.xml" >&2; exit 5; }
 classpath="$spark_home/conf:$spark_home/jars/*"
 # The master and workers log at INFO into their own files (the script waits on their messages); the driver and the
 # executors use the project's console configuration, found in SPARK_CONF_DIR on their classpath.
