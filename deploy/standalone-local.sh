@@ -8,7 +8,7 @@ usage() {
   cat <<'EOF'
 usage: deploy/standalone-local.sh [train options]...
 
-Builds SparkLoRA (cluster jar included), writes the demo model and data (init-demo), starts a Spark standalone
+Builds SparkLoRA (cluster jar included), starts a Spark standalone
 master and two workers (1 core, 1g each) on 127.0.0.1, submits `train --config conf/demo.yaml` to them, checks that
 summary.json says "succeeded", and stops the cluster. Extra arguments go to the train command, e.g.
   deploy/standalone-local.sh --set train.rounds=4
@@ -17,7 +17,7 @@ Environment:
   SKIP_BUILD=1        use the jars already built (spark-jobs/target/sparklora-<version>-cluster.jar)
   CLUSTER_JAR         the cluster jar to submit (default: the one the build wrote)
   JOB_CONFIG          job configuration (default conf/demo.yaml)
-  DEMO_DIR            where init-demo writes the model and data (default target/demo)
+  DEMO_DIR            the demo model and data (default deploy/demo, the shipped ones)
   OUTPUT_PATH         the run directory (default target/demo/standalone-run)
   WORKERS             worker JVMs to start (default 2); WORKER_CORES (1), WORKER_MEMORY (1g)
   MASTER_PORT, MASTER_WEBUI_PORT   fixed ports (default: free ones)
@@ -36,7 +36,7 @@ cd "$root"
 version=$(sed -n 's:^  <version>\(.*\)</version>.*:\1:p' pom.xml | head -n 1)
 cluster_jar=${CLUSTER_JAR:-spark-jobs/target/sparklora-$version-cluster.jar}
 job_config=${JOB_CONFIG:-conf/demo.yaml}
-demo_dir=${DEMO_DIR:-target/demo}
+demo_dir=${DEMO_DIR:-deploy/demo}
 output_path=${OUTPUT_PATH:-target/demo/standalone-run}
 workers=${WORKERS:-2}
 worker_cores=${WORKER_CORES:-1}
@@ -165,8 +165,6 @@ for i in $(seq "$workers"); do
   wait_for "$work/worker-$i.log" "Successfully registered with master" "${pids[$i]}" || exit 5
 done
 echo "$workers workers registered ($worker_cores core(s), $worker_memory each)"
-
-java -cp "$classpath:$cluster_jar" io.sparklora.jobs.cli.SparkLoraMain init-demo "$demo_dir"
 
 # Relative paths in the job file would resolve against each executor's working directory: pass absolute ones.
 abs() { case $1 in /* | *://*) echo "$1" ;; *) echo "$root/$1" ;; esac; }
