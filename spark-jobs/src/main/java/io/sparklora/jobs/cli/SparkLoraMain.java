@@ -79,6 +79,10 @@ public final class SparkLoraMain {
             err.println("unknown command \"" + args[0] + "\"\n" + USAGE);
             return CONFIG_ERROR;
         }
+        if (CliArgs.wantsHelp(args, 1)) {
+            out.println(USAGE);
+            return OK;
+        }
         String configPath = null;
         List<String> overrides = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
