@@ -33,11 +33,12 @@ final class EvalCommand {
     static final String USAGE = """
             usage: sparklora eval --model DIR [--adapter DIR] --data FILE [--format jsonl|text]
                                   [--text-column NAME | --prompt-column NAME --completion-column NAME]
-                                  [--max-seq-len N] [--max-rows N] [--batch-rows N] [--tokenizer FILE] [--json]
+                                  [--max-seq-len N] [--no-packing] [--max-rows N] [--batch-rows N]
+                                  [--tokenizer FILE] [--json]
 
             Mean next-token loss (natural log) and perplexity over a local data file, computed in this JVM the way
             training evaluates: BOS/EOS added when the tokenizer has them, prompt tokens out of the loss, examples
-            packed into rows of --max-seq-len tokens.
+            packed into rows of --max-seq-len tokens (data.packing: true) or one example per row (--no-packing).
 
               --model DIR              model directory (a base or a merged checkpoint)
               --adapter DIR            PEFT adapter trained on that model
@@ -47,6 +48,7 @@ final class EvalCommand {
               --prompt-column NAME     with --completion-column: prompt/completion examples; only the completion
               --completion-column NAME   (and EOS) count in the loss
               --max-seq-len N          tokens per row (default min(128, max_position_embeddings))
+              --no-packing             one example per row, cut to --max-seq-len + 1 tokens, as data.packing: false
               --max-rows N             evaluate only the first N rows (default: all)
               --batch-rows N           rows per forward pass (default 8)
               --tokenizer FILE         tokenizer.json (default: the one in the model directory)
@@ -61,7 +63,8 @@ final class EvalCommand {
             value("--adapter", "run/adapter"), value("--data", "data/valid.jsonl"), value("--format", "jsonl"),
             value("--text-column", "text"), value("--prompt-column", "prompt"),
             value("--completion-column", "completion"), value("--max-seq-len", "128"), value("--max-rows", "256"),
-            value("--batch-rows", "8"), value("--tokenizer", "path/to/tokenizer.json"), flag("--json"));
+            value("--batch-rows", "8"), value("--tokenizer", "path/to/tokenizer.json"), flag("--json"),
+            flag("--no-packing"));
 
     private EvalCommand() {
     }
@@ -132,7 +135,7 @@ final class EvalCommand {
                     return encoder.encode(it.next());
                 }
             };
-            rows = new RowPacker(seqLen, true, 0).pack(encoded);
+            rows = new RowPacker(seqLen, !a.flag("--no-packing"), 0).pack(encoded);
         }
         if (rows.isEmpty()) {
             throw new CliException(SparkLoraMain.DATA_ERROR, "data error: " + data + " gives no row with a token "
@@ -156,6 +159,7 @@ final class EvalCommand {
             n.put("skipped_rows", examples.skipped());
             n.put("rows", rows.size());
             n.put("seq_len", seqLen);
+            n.put("packing", !a.flag("--no-packing"));
             n.put("tokens", result.tokens());
             n.put("loss", result.meanLoss());
             n.put("perplexity", result.perplexity());

@@ -148,6 +148,10 @@ class GenerateAndEvalTest {
         assertThat(text.out()).contains(String.format(java.util.Locale.ROOT, "loss: %.6f",
                 base.get("loss").asDouble()));
 
+        JsonNode unpacked = evalJson("--model", model.toString(), "--no-packing");
+        assertThat(unpacked.get("rows").asInt()).as("one row per example").isEqualTo(TinyJob.CORPUS.size());
+        assertThat(unpacked.get("packing").asBoolean()).isFalse();
+
         JsonNode firstRows = evalJson("--model", model.toString(), "--max-rows", "2");
         assertThat(firstRows.get("rows").asInt()).isEqualTo(2);
         assertThat(firstRows.get("tokens").asLong()).isLessThan(base.get("tokens").asLong());
