@@ -15,8 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The command-line entry point, for spark-submit and for local runs: {@code train --config job.yaml [--set k=v]...}.
- * Exit codes: 0 success (or already complete), 2 configuration error, 3 data error, 4 training stopped, 1 other.
+ * The command-line entry point, for spark-submit and for local runs: {@code train --config job.yaml [--set k=v]...},
+ * and the single-JVM tools around it: merge, generate, eval, inspect, init-demo.
+ * Exit codes: 0 success (or already complete), 2 configuration error (bad arguments, unusable inputs), 3 data error,
+ * 4 training stopped, 1 other.
  */
 public final class SparkLoraMain {
     public static final int OK = 0;
@@ -28,14 +30,28 @@ public final class SparkLoraMain {
     static final String DEFAULT_DEMO_DIR = "target/demo";
     static final String USAGE = """
             usage: sparklora train --config <job.yaml> [--set section.key=value]...
+                   sparklora merge --model DIR --adapter DIR --output DIR [--dtype f32|f16|bf16]
+                   sparklora generate --model DIR [--adapter DIR] --prompt TEXT... [--max-new-tokens N] ...
+                   sparklora eval --model DIR [--adapter DIR] --data FILE [--json] ...
+                   sparklora inspect ADAPTER_DIR [--model DIR] | inspect --checkpoint DIR
                    sparklora init-demo [dir]     write the embedded demo model and dataset (default target/demo)
+
+            train options:
 
               --config PATH   job configuration (local path or any Hadoop URI: hdfs://, s3a://, file:)
               --set K=V       override one setting, e.g. --set lora.r=16 --set train.learning_rate=1e-4
               --help          this help
 
             Spark settings stay Spark settings: pass them to spark-submit with --conf.
-            Without a Spark master (not under spark-submit) the job runs in local mode on 127.0.0.1.""";
+            Without a Spark master (not under spark-submit) the job runs in local mode on 127.0.0.1.
+            merge, generate, eval and inspect run in this JVM without Spark; sparklora <command> --help for each.
+            Exit codes: 0 ok, 2 bad arguments or unusable inputs, 3 data error, 4 training stopped, 1 other.""";
+
+    static final String INIT_DEMO_USAGE = """
+            usage: sparklora init-demo [DIR]
+
+            Writes the embedded demo model (a tiny LLaMA-family model with its own tokenizer.json) and dataset,
+            generated deterministically, under DIR (default target/demo).""";
 
     private SparkLoraMain() {
     }
@@ -52,9 +68,20 @@ public final class SparkLoraMain {
         if (args[0].equals("init-demo")) {
             return initDemo(args, out, err);
         }
+        switch (args[0]) {
+            case "merge", "generate", "eval", "inspect" -> {
+                return tool(args, out, err);
+            }
+            default -> {
+            }
+        }
         if (!args[0].equals("train")) {
             err.println("unknown command \"" + args[0] + "\"\n" + USAGE);
             return CONFIG_ERROR;
+        }
+        if (CliArgs.wantsHelp(args, 1)) {
+            out.println(USAGE);
+            return OK;
         }
         String configPath = null;
         List<String> overrides = new ArrayList<>();
@@ -141,8 +168,39 @@ public final class SparkLoraMain {
         return null;
     }
 
+    /** Runs one of the single-JVM tools; a user error is one line on stderr and its exit code, never a trace. */
+    static int tool(String[] args, PrintStream out, PrintStream err) {
+        try {
+            return switch (args[0]) {
+                case "merge" -> MergeCommand.run(args, out);
+                case "generate" -> GenerateCommand.run(args, out);
+                case "eval" -> EvalCommand.run(args, out);
+                case "inspect" -> InspectCommand.run(args, out);
+                default -> throw new IllegalArgumentException("not a tool: " + args[0]);
+            };
+        } catch (CliException e) {
+            err.println(e.getMessage());
+            return e.exitCode();
+        } catch (RuntimeException e) {
+            err.println(args[0] + " failed: " + e);
+            e.printStackTrace(err);
+            return FAILED;
+        } finally {
+            out.flush();
+        }
+    }
+
     /** Writes the embedded default model and dataset (generated, deterministic) under a directory. */
     private static int initDemo(String[] args, PrintStream out, PrintStream err) {
+        if (CliArgs.wantsHelp(args, 1)) {
+            out.println(INIT_DEMO_USAGE);
+            return OK;
+        }
+        if (args.length > 2 || (args.length == 2 && args[1].startsWith("-"))) {
+            err.println("init-demo: takes one optional directory, got " + String.join(" ", java.util.Arrays.asList(args)
+                    .subList(1, args.length)) + " (see sparklora init-demo --help)");
+            return CONFIG_ERROR;
+        }
         java.nio.file.Path dir = java.nio.file.Path.of(args.length > 1 ? args[1] : DEFAULT_DEMO_DIR);
         try {
             io.sparklora.core.demo.DemoAssets.write(dir);
