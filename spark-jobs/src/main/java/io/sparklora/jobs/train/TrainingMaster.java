@@ -212,7 +212,7 @@ public final class TrainingMaster {
         RunReport.finish(sc, new RunReport.Inputs(config, evalKey, data.validationExamples(), plan.initialParameters(), theta,
                 shippedConf), layout.root(), metrics, summary); // never throws
         RunSummary.write(layout, summary, hadoop);
-        LOG.info("done: {} rounds, adapter written to {}", rounds, layout.adapter());
+        LOG.info(FinalSummary.text(summary));
         return new RunResult(false, theta, summary);
     }
 

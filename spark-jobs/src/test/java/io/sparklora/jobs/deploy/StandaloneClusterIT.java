@@ -43,7 +43,6 @@ class StandaloneClusterIT {
         env.remove("SPARK_TESTING");
         env.put("SKIP_BUILD", "1");
         env.put("CLUSTER_JAR", clusterJar.toString());
-        env.put("DEMO_DIR", dir.resolve("demo").toString());
         env.put("OUTPUT_PATH", output.toString());
         env.put("TMPDIR", dir.toString());
         Process process = pb.start();
