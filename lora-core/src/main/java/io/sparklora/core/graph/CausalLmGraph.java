@@ -21,6 +21,10 @@ import java.util.SplittableRandom;
  * (LoRA A/B, or every weight in full mode) as variables. Not thread-safe: one instance per thread.
  */
 public final class CausalLmGraph {
+
+    static {
+        io.sparklora.core.backend.CpuBuild.select(); // before ND4J loads its native library
+    }
     static final String LOGITS = "logits";
     static final String LOSS_SUM = "loss_sum";
 

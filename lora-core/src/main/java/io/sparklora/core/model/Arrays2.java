@@ -6,6 +6,10 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** Conversions between host float arrays and ND4J arrays, in C (row-major) order. */
 public final class Arrays2 {
+
+    static {
+        io.sparklora.core.backend.CpuBuild.select(); // before ND4J loads its native library
+    }
     private Arrays2() {
     }
 

@@ -26,14 +26,15 @@ import java.util.Random;
  * mvn -q -pl lora-core test-compile exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
  *   -Dexec.args="-cp %classpath io.sparklora.core.bench.StepTime"
  * </pre>
- * and the same with {@code -Ponednn-avx512} and {@code -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx512}
- * before {@code -cp}.
+ * which uses the oneDNN/AVX-512 build where the CPU has AVX-512 (see CpuBuild), and the same with
+ * {@code -Dorg.bytedeco.javacpp.platform.extension=} before {@code -cp} for the plain build.
  */
 public final class StepTime {
     private StepTime() {
     }
 
     public static void main(String[] args) {
+        io.sparklora.core.backend.CpuBuild.select();
         ModelConfig c = new ModelConfig(ModelFamily.LLAMA, "llama", 2048, 256, 4, 8, 8, 32, 688, 256, 1e-6, 10000, false,
                 false, false, false, 0);
         Map<String, INDArray> weights = new LinkedHashMap<>();

@@ -57,6 +57,7 @@ public final class SparkLoraMain {
     }
 
     public static void main(String[] args) {
+        io.sparklora.core.backend.CpuBuild.select(); // before ND4J loads its native library
         System.exit(run(args, System.out, System.err));
     }
 

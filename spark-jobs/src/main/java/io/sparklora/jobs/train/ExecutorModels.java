@@ -29,6 +29,10 @@ import java.util.function.Function;
  * duration, so concurrent tasks never share a mutable graph, and returns it for the next round's task.
  */
 public final class ExecutorModels {
+
+    static {
+        io.sparklora.core.backend.CpuBuild.select(); // before ND4J loads its native library
+    }
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
     private static final Map<String, java.nio.file.Path> LOCAL_DIRS = new ConcurrentHashMap<>();
     private static final Map<String, BaseModel> MODELS = new ConcurrentHashMap<>();
