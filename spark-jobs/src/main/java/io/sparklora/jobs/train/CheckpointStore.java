@@ -44,11 +44,17 @@ public final class CheckpointStore {
     private final Path dir;
     private final Configuration conf;
     private final int keep;
+    private final FaultInjection faults;
 
     public CheckpointStore(Path dir, Configuration conf, int keep) {
+        this(dir, conf, keep, FaultInjection.NONE);
+    }
+
+    CheckpointStore(Path dir, Configuration conf, int keep, FaultInjection faults) {
         this.dir = dir;
         this.conf = conf;
         this.keep = Math.max(1, keep);
+        this.faults = faults;
     }
 
     static String name(long nextRound) {
@@ -78,6 +84,7 @@ public final class CheckpointStore {
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
             HadoopFiles.write(new Path(target, f.getKey()), f.getValue(), conf);
             checksums.put(f.getKey(), sha256(f.getValue()));
+            faults.afterCheckpointFile(c.nextRound(), checksums.size());
         }
         HadoopFiles.write(new Path(target, COMPLETE), JSON.writeValueAsBytes(checksums), conf); // publish: last
         prune();

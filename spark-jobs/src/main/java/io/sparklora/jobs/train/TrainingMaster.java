@@ -109,7 +109,7 @@ public final class TrainingMaster {
                 HadoopFiles.readString(new Path(config.model().path(), ModelConfigJson.FILE_NAME), hadoop)),
                 config.model().path() + "/" + ModelConfigJson.FILE_NAME);
         LoraPlan plan = LoraPlan.of(config.lora(), ModelLayout.of(modelConfig));
-        CheckpointStore checkpoints = new CheckpointStore(layout.checkpoints(), hadoop, config.checkpoint().keep());
+        CheckpointStore checkpoints = new CheckpointStore(layout.checkpoints(), hadoop, config.checkpoint().keep(), faults);
         Optional<Checkpoint> resume = checkpoints.latest();
         if (resume.isPresent() && !fingerprint.equals(resume.get().configFingerprint())) {
             throw new TrainingException("output.path " + layout.root() + " holds checkpoints of a different configuration; "
