@@ -193,4 +193,19 @@ class BadModelInputsTest {
         assertThat(message).startsWith("configuration error: lora r = 1000 exceeds the dimensions of ")
                 .contains("(model " + model + ")");
     }
+
+    @Test
+    void modelProblemsMetInsideASparkTaskAreOneModelErrorLine() {
+        // A model on a cluster file system is only read by the executors; what they report reaches the driver wrapped.
+        var range = new RuntimeException("Job aborted due to stage failure: Lost task 0.0 (TID 1): "
+                + "java.lang.IllegalArgumentException: token id 400 at row 0, position 3 is outside the model's "
+                + "vocabulary of 297; the tokenizer does not match the model\n\tat x.y(Z.java:1)");
+        assertThat(SparkLoraMain.modelFromTask(range)).isEqualTo("token id 400 at row 0, position 3 is outside the "
+                + "model's vocabulary of 297; the tokenizer does not match the model");
+        var load = new RuntimeException("outer", new java.io.UncheckedIOException(
+                "cannot load the base model hdfs://nn/m: hdfs://nn/m/config.json not found", new IOException("x")));
+        assertThat(SparkLoraMain.modelFromTask(load))
+                .isEqualTo("cannot load the base model hdfs://nn/m: hdfs://nn/m/config.json not found");
+        assertThat(SparkLoraMain.modelFromTask(new RuntimeException("something else"))).isNull();
+    }
 }
