@@ -18,56 +18,81 @@ public final class BaseModelLoader {
     }
 
     public static BaseModel load(Path modelDir) throws IOException {
-        ModelConfig config;
-        try {
-            config = ModelConfigJson.read(modelDir);
-        } catch (IllegalArgumentException e) {
-            throw new IOException(e.getMessage(), e);
-        }
+        ModelConfig config = readConfig(modelDir);
         ModelLayout layout = ModelLayout.of(config);
         LinkedHashMap<String, long[]> expected = layout.parameterShapes();
         Map<String, INDArray> weights = new LinkedHashMap<>();
         try (CheckpointTensors tensors = CheckpointTensors.open(modelDir)) {
-            Map<String, String> checkpointNameOf = new LinkedHashMap<>();
-            List<String> unexpected = new ArrayList<>();
-            for (String name : tensors.names()) {
-                Optional<String> canonical = layout.canonicalName(name);
-                if (canonical.isEmpty()) {
-                    continue;
-                }
-                if (!expected.containsKey(canonical.get())) {
-                    unexpected.add(name);
-                } else if (checkpointNameOf.put(canonical.get(), name) != null) {
-                    throw new IOException(modelDir + ": tensor " + canonical.get() + " appears twice (as "
-                            + checkpointNameOf.get(canonical.get()) + " and " + name + ")");
-                }
-            }
-            if (!unexpected.isEmpty()) {
-                throw new IOException(modelDir + ": unexpected tensor(s) " + preview(unexpected) + " for a "
-                        + config.modelType() + " model with " + config.numLayers()
-                        + " layers; check that config.json matches the weights");
-            }
-            List<String> missing = new ArrayList<>();
-            for (String name : expected.keySet()) {
-                if (!checkpointNameOf.containsKey(name)) {
-                    missing.add(name);
-                }
-            }
-            if (!missing.isEmpty()) {
-                throw new IOException(modelDir + ": missing tensor(s) " + preview(missing) + " required by config.json ("
-                        + config.modelType() + ", " + config.numLayers() + " layers)");
-            }
+            Map<String, String> checkpointNameOf = matchTensors(modelDir, config, layout, tensors);
             for (Map.Entry<String, long[]> e : expected.entrySet()) {
-                String fileName = checkpointNameOf.get(e.getKey());
-                long[] found = tensors.info(fileName).shape();
-                if (!Arrays.equals(found, e.getValue())) {
-                    throw new IOException(modelDir + ": tensor " + fileName + " has shape " + Arrays.toString(found)
-                            + " but config.json implies " + Arrays.toString(e.getValue()));
-                }
-                weights.put(e.getKey(), Arrays2.fromFloats(tensors.readFloats(fileName), e.getValue()));
+                weights.put(e.getKey(), Arrays2.fromFloats(tensors.readFloats(checkpointNameOf.get(e.getKey())), e.getValue()));
             }
         }
         return new BaseModel(config, layout, weights, ModelFingerprint.of(layout, weights));
+    }
+
+    /**
+     * Checks a model directory as {@link #load} does (config.json, every safetensors header, tensor names and shapes
+     * against config.json) without reading the weights; returns its configuration.
+     */
+    public static ModelConfig check(Path modelDir) throws IOException {
+        ModelConfig config = readConfig(modelDir);
+        try (CheckpointTensors tensors = CheckpointTensors.open(modelDir)) {
+            matchTensors(modelDir, config, ModelLayout.of(config), tensors);
+        }
+        return config;
+    }
+
+    private static ModelConfig readConfig(Path modelDir) throws IOException {
+        try {
+            return ModelConfigJson.read(modelDir);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** Canonical name to checkpoint name for every tensor config.json requires, each present once with its shape. */
+    private static Map<String, String> matchTensors(Path modelDir, ModelConfig config, ModelLayout layout,
+                                                    CheckpointTensors tensors) throws IOException {
+        LinkedHashMap<String, long[]> expected = layout.parameterShapes();
+        Map<String, String> checkpointNameOf = new LinkedHashMap<>();
+        List<String> unexpected = new ArrayList<>();
+        for (String name : tensors.names()) {
+            Optional<String> canonical = layout.canonicalName(name);
+            if (canonical.isEmpty()) {
+                continue;
+            }
+            if (!expected.containsKey(canonical.get())) {
+                unexpected.add(name);
+            } else if (checkpointNameOf.put(canonical.get(), name) != null) {
+                throw new IOException(modelDir + ": tensor " + canonical.get() + " appears twice (as "
+                        + checkpointNameOf.get(canonical.get()) + " and " + name + ")");
+            }
+        }
+        if (!unexpected.isEmpty()) {
+            throw new IOException(modelDir + ": unexpected tensor(s) " + preview(unexpected) + " for a "
+                    + config.modelType() + " model with " + config.numLayers()
+                    + " layers; check that config.json matches the weights");
+        }
+        List<String> missing = new ArrayList<>();
+        for (String name : expected.keySet()) {
+            if (!checkpointNameOf.containsKey(name)) {
+                missing.add(name);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IOException(modelDir + ": missing tensor(s) " + preview(missing) + " required by config.json ("
+                    + config.modelType() + ", " + config.numLayers() + " layers)");
+        }
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            String fileName = checkpointNameOf.get(e.getKey());
+            long[] found = tensors.info(fileName).shape();
+            if (!Arrays.equals(found, e.getValue())) {
+                throw new IOException(modelDir + ": tensor " + fileName + " has shape " + Arrays.toString(found)
+                        + " but config.json implies " + Arrays.toString(e.getValue()));
+            }
+        }
+        return checkpointNameOf;
     }
 
     private static String preview(List<String> names) {

@@ -381,6 +381,19 @@ class BaseModelLoaderTest {
     }
 
     @Test
+    void checkValidatesLikeLoadWithoutReadingTheWeights() throws IOException {
+        BaseModel source = TinyModels.random(TinyModels.gpt2(), 12);
+        LinkedHashMap<String, FloatTensor> t = tensors(source);
+        writeCheckpoint(source.config(), t);
+        assertThat(BaseModelLoader.check(dir)).isEqualTo(source.config());
+
+        t.put("transformer.h.0.attn.c_attn.weight", new FloatTensor(new long[] {96, 32}, new float[96 * 32]));
+        writeCheckpoint(source.config(), t);
+        assertThatThrownBy(() -> BaseModelLoader.check(dir)).isInstanceOf(IOException.class)
+                .hasMessageContaining("transformer.h.0.attn.c_attn.weight").hasMessageContaining("has shape [96, 32]");
+    }
+
+    @Test
     void rejectsUnexpectedExtraTensor() throws IOException {
         BaseModel source = TinyModels.random(TinyModels.llama(), 12);
         LinkedHashMap<String, FloatTensor> t = tensors(source);

@@ -119,7 +119,7 @@ final class EvalCommand {
         Evaluation.Result result;
         List<TrainingRow> rows;
         try (TextTokenizer tok = ModelInputs.tokenizer(a, model.modelDir())) {
-            ModelInputs.checkVocab(tok, model.base(), model.modelDir());
+            ModelInputs.checkVocab(tok, model.base(), model.modelDir(), a);
             ExampleEncoder encoder = new ExampleEncoder(tok, tok.bosTokenId().isPresent(),
                     tok.eosTokenId().isPresent());
             Iterable<TokenizedExample> encoded = () -> new Iterator<>() {

@@ -66,7 +66,7 @@ final class GenerateCommand {
 
         ModelInputs.Model model = ModelInputs.load(a);
         try (TextTokenizer tok = ModelInputs.tokenizer(a, model.modelDir())) {
-            ModelInputs.checkVocab(tok, model.base(), model.modelDir());
+            ModelInputs.checkVocab(tok, model.base(), model.modelDir(), a);
             List<int[]> encoded = new ArrayList<>();
             int longest = 0;
             for (int i = 0; i < prompts.size(); i++) {

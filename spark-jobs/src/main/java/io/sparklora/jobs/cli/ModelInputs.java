@@ -92,7 +92,7 @@ final class ModelInputs {
 
     /** --tokenizer, else tokenizer.json in the model directory. */
     static TextTokenizer tokenizer(CliArgs args, Path modelDir) {
-        Path file = args.optional("--tokenizer").map(Path::of).orElse(modelDir.resolve("tokenizer.json"));
+        Path file = tokenizerFile(args, modelDir);
         if (!Files.isRegularFile(file)) {
             throw args.error(args.has("--tokenizer") ? "--tokenizer " + file + " is not a file"
                     : modelDir + " has no tokenizer.json; give one with --tokenizer path/to/tokenizer.json");
@@ -104,11 +104,16 @@ final class ModelInputs {
         }
     }
 
+    static Path tokenizerFile(CliArgs args, Path modelDir) {
+        return args.optional("--tokenizer").map(Path::of).orElse(modelDir.resolve("tokenizer.json"));
+    }
+
     /** Checks that the tokenizer's ids fit the model's embedding table. */
-    static void checkVocab(TextTokenizer tok, BaseModel base, Path modelDir) {
+    static void checkVocab(TextTokenizer tok, BaseModel base, Path modelDir, CliArgs args) {
         if (tok.vocabSize() > base.config().vocabSize()) {
-            throw CliException.usage("the tokenizer has " + tok.vocabSize() + " tokens but the model in " + modelDir
-                    + " has a vocabulary of " + base.config().vocabSize() + "; use the model's own tokenizer.json");
+            throw CliException.usage("the tokenizer " + tokenizerFile(args, modelDir) + " has " + tok.vocabSize()
+                    + " tokens but the model in " + modelDir + " has a vocabulary of " + base.config().vocabSize()
+                    + "; use the model's own tokenizer.json");
         }
     }
 }

@@ -112,6 +112,7 @@ public final class SparkLoraMain {
         SparkSession spark = session();
         try {
             JobConfig config = JobConfigLoader.load(configPath, overrides, spark.sparkContext().hadoopConfiguration());
+            TrainInputs.check(config, spark.sparkContext().hadoopConfiguration());
             RunResult result = new TrainingMaster(spark, config).run();
             out.println(result.alreadyComplete() ? "already complete: " + config.output().path()
                     : "adapter written to " + result.summary().get("adapter_path"));
@@ -119,6 +120,9 @@ public final class SparkLoraMain {
         } catch (JobConfigException e) {
             err.println("configuration error: " + e.getMessage());
             return CONFIG_ERROR;
+        } catch (CliException e) {
+            err.println(e.getMessage());
+            return e.exitCode();
         } catch (DataException e) {
             err.println("data error: " + e.getMessage());
             return DATA_ERROR;
@@ -137,6 +141,11 @@ public final class SparkLoraMain {
             if (training != null) {
                 err.println("training stopped: " + training);
                 return TRAINING_ERROR;
+            }
+            String model = modelFromTask(e);
+            if (model != null) {
+                err.println(TrainInputs.MODEL_ERROR + model);
+                return CONFIG_ERROR;
             }
             err.println("failed: " + e);
             e.printStackTrace(err);
@@ -164,6 +173,33 @@ public final class SparkLoraMain {
                 String rest = message.substring(at + marker.length());
                 int nl = rest.indexOf('\n');
                 return (nl < 0 ? rest : rest.substring(0, nl)).strip();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The first line of a model or tokenizer problem met inside a Spark task (a model on a cluster file system is
+     * only read there): the executors' "cannot load the base model/tokenizer" and the graph's token-range check.
+     */
+    static String modelFromTask(Throwable e) {
+        String[] markers = {"cannot load the base model ", "cannot load tokenizer ", "is outside the model's vocabulary"};
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            if (message == null) {
+                continue;
+            }
+            for (String line : message.split("\n")) {
+                for (String marker : markers) {
+                    int at = line.indexOf(marker);
+                    if (at >= 0) {
+                        int start = marker.startsWith("cannot") ? at : Math.max(0, line.lastIndexOf("Exception: ", at) + 11);
+                        if (!marker.startsWith("cannot") && line.lastIndexOf("Exception: ", at) < 0) {
+                            start = 0;
+                        }
+                        return line.substring(start).strip();
+                    }
+                }
             }
         }
         return null;

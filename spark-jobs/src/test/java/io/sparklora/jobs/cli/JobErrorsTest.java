@@ -186,4 +186,22 @@ class JobErrorsTest {
         assertUnchanged(inputs, config, model, data);
         assertThat(Files.exists(output.resolve("checkpoints"))).isFalse();
     }
+
+    @Test
+    void badEnumValueListsTheAllowedOnes() {
+        job(validYaml().replace("  schedule: constant\n", "  schedule: exponential\n"));
+        String message = train(config).failsWith(CONFIG_ERROR, "configuration error: ");
+        assertThat(message).contains(config.toString())
+                .contains("train.schedule must be one of constant, linear, cosine, got \"exponential\"");
+        assertNothingWrittenAndInputsUnchanged();
+    }
+
+    @Test
+    void batchNotDivisibleByWorkersSaysWhichWould() {
+        job(validYaml());
+        String message = train(config, "train.batch_rows=5").failsWith(CONFIG_ERROR, "configuration error: ");
+        assertThat(message).contains("train.batch_rows (5) must be a multiple of distributed.workers (2)")
+                .contains("change distributed.workers");
+        assertNothingWrittenAndInputsUnchanged();
+    }
 }

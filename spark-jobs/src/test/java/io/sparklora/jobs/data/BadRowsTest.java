@@ -258,4 +258,14 @@ class BadRowsTest {
                 .contains("raise max_seq_len or set long_rows: truncate")
                 .doesNotContain("Job aborted").doesNotContain("stage");
     }
+
+    @Test
+    void longRowsTruncatedAreCountedInTheSummary() throws Exception {
+        write(data.resolve("train.jsonl"), corpusJsonl());
+        // Every corpus line is longer than 5 tokens: with long_rows: truncate each trains cut and is counted.
+        JsonNode summary = succeeds(train(CliRuns.jsonl(data) + "packing: false\nlong_rows: truncate\n",
+                "data.max_seq_len=4"));
+        assertThat(summary.path("data").path("truncated_examples").asLong()).isEqualTo(TinyJob.CORPUS.size());
+        assertThat(summary.path("data").path("bad_rows").asLong()).isZero();
+    }
 }

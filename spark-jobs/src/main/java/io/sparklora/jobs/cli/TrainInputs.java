@@ -1,0 +1,105 @@
+package io.sparklora.jobs.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparklora.core.lora.LoraPlan;
+import io.sparklora.core.model.BaseModelLoader;
+import io.sparklora.core.model.ModelConfig;
+import io.sparklora.core.model.ModelConfigJson;
+import io.sparklora.core.model.ModelLayout;
+import io.sparklora.core.text.TextTokenizer;
+import io.sparklora.jobs.config.JobConfig;
+import io.sparklora.jobs.io.HadoopFiles;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.nio.file.Files;
+
+/**
+ * What {@code train} checks on the driver before any Spark work: the model directory (config.json, and for a local
+ * model every safetensors header, tensor name and shape), the LoRA plan against the model's dimensions, and the
+ * tokenizer against the model's vocabulary. Each problem is one {@link CliException} (exit 2) naming the file and the
+ * fix, so that it never surfaces as a failed Spark task.
+ */
+final class TrainInputs {
+    static final String MODEL_ERROR = "model error: ";
+    static final String CONFIG_ERROR = "configuration error: ";
+
+    private TrainInputs() {
+    }
+
+    static void check(JobConfig config, Configuration hadoop) {
+        ModelConfig model = model(config.model().path(), hadoop);
+        try {
+            LoraPlan.of(config.lora(), ModelLayout.of(model));
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(CONFIG_ERROR + e.getMessage() + " (model " + config.model().path() + ")");
+        }
+        tokenizer(config.model().tokenizer(), config.model().path(), model, hadoop);
+    }
+
+    private static ModelConfig model(String uri, Configuration hadoop) {
+        Path path = new Path(uri);
+        try {
+            if (HadoopFiles.isLocal(path, hadoop)) {
+                java.nio.file.Path dir = java.nio.file.Path.of(path.toUri().getPath());
+                if (!Files.exists(dir)) {
+                    throw CliException.usage(MODEL_ERROR + "model.path " + uri + " does not exist; set model.path to "
+                            + "the directory that holds config.json and the safetensors weights");
+                }
+                if (!Files.isDirectory(dir)) {
+                    throw CliException.usage(MODEL_ERROR + "model.path " + uri + " is a file; set model.path to the "
+                            + "directory that holds config.json and the safetensors weights");
+                }
+                return BaseModelLoader.check(dir);
+            }
+            Path file = new Path(path, ModelConfigJson.FILE_NAME);
+            if (!HadoopFiles.exists(file, hadoop)) {
+                throw new IOException(file + " not found: a model directory needs the Hugging Face config.json beside its safetensors");
+            }
+            return ModelConfigJson.parse(new ObjectMapper().readTree(HadoopFiles.readString(file, hadoop)), file.toString());
+        } catch (IOException | IllegalArgumentException e) {
+            throw CliException.usage(MODEL_ERROR + "cannot use the model in " + uri + ": " + e.getMessage()
+                    + " (model.path must be an unmodified Hugging Face model directory)");
+        }
+    }
+
+    private static void tokenizer(String uri, String modelUri, ModelConfig model, Configuration hadoop) {
+        Path path = new Path(uri);
+        java.nio.file.Path tmp = null;
+        try {
+            if (!HadoopFiles.exists(path, hadoop)) {
+                throw CliException.usage(MODEL_ERROR + "tokenizer " + uri + " not found; put the model's tokenizer.json "
+                        + "in model.path or set model.tokenizer to it");
+            }
+            java.nio.file.Path local;
+            if (HadoopFiles.isLocal(path, hadoop)) {
+                local = java.nio.file.Path.of(path.toUri().getPath());
+            } else {
+                tmp = Files.createTempDirectory("sparklora-tokenizer");
+                HadoopFiles.copyToLocal(path, tmp, hadoop);
+                local = tmp.resolve(path.getName());
+            }
+            int vocab;
+            try (TextTokenizer tok = TextTokenizer.load(local)) {
+                vocab = tok.vocabSize();
+            }
+            if (vocab > model.vocabSize()) {
+                throw CliException.usage(MODEL_ERROR + "the tokenizer " + uri + " produces token ids up to " + (vocab - 1)
+                        + " but " + modelUri + "/" + ModelConfigJson.FILE_NAME + " has vocab_size " + model.vocabSize()
+                        + "; use the model's own tokenizer.json (model.tokenizer)");
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw CliException.usage(MODEL_ERROR + "cannot load the tokenizer " + uri + ": " + e.getMessage()
+                    + "; set model.tokenizer to the model's tokenizer.json");
+        } finally {
+            if (tmp != null) {
+                try (var files = Files.walk(tmp)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException ignored) {
+                    // a temporary copy
+                }
+            }
+        }
+    }
+}
