@@ -93,12 +93,17 @@ public final class CheckpointStore {
 
     /** The newest intact checkpoint, if any. */
     public Optional<Checkpoint> latest() throws IOException {
-        for (Path candidate : candidates()) {
+        List<Path> candidates = candidates();
+        for (Path candidate : candidates) {
             try {
                 return Optional.of(read(candidate));
             } catch (IOException | RuntimeException e) {
                 LOG.warn("skipping checkpoint {}: {}; falling back to an older one", candidate, e.getMessage());
             }
+        }
+        if (!candidates.isEmpty()) {
+            LOG.warn("no intact checkpoint under {} ({} damaged or incomplete); starting over from round 0", dir,
+                    candidates.size());
         }
         return Optional.empty();
     }

@@ -16,6 +16,7 @@ import io.sparklora.core.train.RoundContribution;
 import io.sparklora.core.train.RoundMetrics;
 import io.sparklora.jobs.config.Averaging;
 import io.sparklora.jobs.config.JobConfig;
+import io.sparklora.jobs.config.JobConfigException;
 import io.sparklora.jobs.config.NanPolicy;
 import io.sparklora.jobs.data.DataPreparation;
 import io.sparklora.jobs.data.PreparedData;
@@ -81,7 +82,11 @@ public final class TrainingMaster {
             if (RunSummary.RUNNING.equals(summary.get("status"))) {
                 summary.put("status", RunSummary.FAILED);
                 summary.put("error", String.valueOf(e.getMessage()));
-                RunSummary.write(layout, summary, hadoop);
+                try {
+                    RunSummary.write(layout, summary, hadoop);
+                } catch (IOException | RuntimeException writeFailure) {
+                    e.addSuppressed(writeFailure); // the run's own failure is what the user must see
+                }
             }
             throw e;
         } finally {
@@ -119,7 +124,13 @@ public final class TrainingMaster {
         summary.put("status", RunSummary.RUNNING);
         summary.put("config_fingerprint", fingerprint);
         summary.put("config", config.toMap());
-        RunSummary.write(layout, summary, hadoop);
+        try {
+            RunSummary.write(layout, summary, hadoop);
+        } catch (IOException e) {
+            summary.remove("status"); // nothing was written: there is no failed run to record either
+            throw new JobConfigException("output.path " + layout.root() + " cannot be written (" + e.getMessage()
+                    + "); choose an output.path where this job may create directories");
+        }
 
         confBroadcast = sc.broadcast(shippedConf);
         int workers = config.distributed().workers();
