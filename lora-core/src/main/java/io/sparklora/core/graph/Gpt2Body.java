@@ -15,7 +15,7 @@ final class Gpt2Body {
     /** ids: [N] → final hidden states [N, hidden]. */
     static SDVariable hidden(GraphContext g, SDVariable ids) {
         ModelConfig c = g.base.config();
-        Gpt2Layout layout = (Gpt2Layout) g.base.layout();
+        var layout = g.base.layout();
         int t = g.seqLen();
         int h = c.hiddenSize();
         SDVariable tokens = g.embed("transformer.wte.weight", ids); // [N, H]
@@ -24,13 +24,13 @@ final class Gpt2Body {
                 new long[] {1, 1}); // [T, H]
         SDVariable x = tokens.reshape(-1, t, h).add(pos).reshape(-1, h); // [B, T, H] + [T, H] → [N, H]
         SDVariable mask = Attention.causalMask(g, 1, 0);
-        List<LinearModule> modules = layout.linearModules();
         for (int i = 0; i < c.numLayers(); i++) {
             String p = Gpt2Layout.layer(i);
-            LinearModule cAttn = modules.get(4 * i);
-            LinearModule attnProj = modules.get(4 * i + 1);
-            LinearModule fc = modules.get(4 * i + 2);
-            LinearModule mlpProj = modules.get(4 * i + 3);
+            List<LinearModule> m = layout.layerModules(i); // c_attn, attn.c_proj, c_fc, mlp.c_proj
+            LinearModule cAttn = m.get(0);
+            LinearModule attnProj = m.get(1);
+            LinearModule fc = m.get(2);
+            LinearModule mlpProj = m.get(3);
 
             SDVariable a = Norms.layerNorm(g, x, p + "ln_1", c.normEps());
             // [N, 3H] holds q, k, v side by side; split by unstacking the middle axis of [3, N, H].
@@ -40,8 +40,8 @@ final class Gpt2Body {
                     null, mask);
             x = x.add(LinearBlock.apply(g, attnProj, att));
 
-            SDVariable m = Norms.layerNorm(g, x, p + "ln_2", c.normEps());
-            SDVariable inner = Activations.geluTanh(g, LinearBlock.apply(g, fc, m)); // [N, inner]
+            SDVariable normed = Norms.layerNorm(g, x, p + "ln_2", c.normEps());
+            SDVariable inner = Activations.geluTanh(g, LinearBlock.apply(g, fc, normed)); // [N, inner]
             x = x.add(LinearBlock.apply(g, mlpProj, inner));
         }
         return Norms.layerNorm(g, x, "transformer.ln_f", c.normEps());

@@ -18,10 +18,9 @@ final class LlamaBody {
         SDVariable x = g.embed("model.embed_tokens.weight", ids); // [N, H]
         SDVariable mask = Attention.causalMask(g, c.numHeads() / c.numKvHeads(), c.slidingWindow());
         Rotary rotary = new Rotary(g, c.headDim(), c.ropeTheta());
-        List<LinearModule> modules = g.base.layout().linearModules();
         for (int i = 0; i < c.numLayers(); i++) {
             String p = LlamaLayout.layer(i);
-            List<LinearModule> m = modules.subList(7 * i, 7 * i + 7); // q, k, v, o, gate, up, down
+            List<LinearModule> m = g.base.layout().layerModules(i); // q, k, v, o, gate, up, down
 
             SDVariable a = Norms.rmsNorm(g, x, p + "input_layernorm.weight", c.normEps());
             SDVariable q = LinearBlock.apply(g, m.get(0), a); // [N, H·D]

@@ -1,6 +1,5 @@
 package io.sparklora.core.model;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -47,7 +46,8 @@ public record Gpt2Layout(ModelConfig config) implements ModelLayout {
     }
 
     /** c_attn, attn.c_proj, c_fc, mlp.c_proj of layer i. */
-    List<LinearModule> layerModules(int i) {
+    @Override
+    public List<LinearModule> layerModules(int i) {
         int h = config.hiddenSize();
         int inner = config.intermediateSize();
         return List.of(
@@ -55,15 +55,6 @@ public record Gpt2Layout(ModelConfig config) implements ModelLayout {
                 new LinearModule(layer(i) + "attn.c_proj", h, h, true, true),
                 new LinearModule(layer(i) + "mlp.c_fc", h, inner, true, true),
                 new LinearModule(layer(i) + "mlp.c_proj", inner, h, true, true));
-    }
-
-    @Override
-    public List<LinearModule> linearModules() {
-        List<LinearModule> all = new ArrayList<>();
-        for (int i = 0; i < config.numLayers(); i++) {
-            all.addAll(layerModules(i));
-        }
-        return all;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.sparklora.core.model;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +34,8 @@ public record LlamaLayout(ModelConfig config) implements ModelLayout {
     }
 
     /** q, k, v, o projections, then gate, up, down of layer i. */
-    List<LinearModule> layerModules(int i) {
+    @Override
+    public List<LinearModule> layerModules(int i) {
         int h = config.hiddenSize();
         String a = layer(i) + "self_attn.";
         String m = layer(i) + "mlp.";
@@ -48,15 +48,6 @@ public record LlamaLayout(ModelConfig config) implements ModelLayout {
                 new LinearModule(m + "gate_proj", h, inter, config.mlpBias(), false),
                 new LinearModule(m + "up_proj", h, inter, config.mlpBias(), false),
                 new LinearModule(m + "down_proj", inter, h, config.mlpBias(), false));
-    }
-
-    @Override
-    public List<LinearModule> linearModules() {
-        List<LinearModule> all = new ArrayList<>();
-        for (int i = 0; i < config.numLayers(); i++) {
-            all.addAll(layerModules(i));
-        }
-        return all;
     }
 
     @Override

@@ -11,8 +11,17 @@ public interface ModelLayout {
     /** Every parameter, canonical Hugging Face name to shape, in a fixed order. */
     LinkedHashMap<String, long[]> parameterShapes();
 
+    /** The linear maps of decoder layer i, in the order the layer applies them. */
+    List<LinearModule> layerModules(int i);
+
     /** The linear maps LoRA can adapt, in model order; the output head is not among them. */
-    List<LinearModule> linearModules();
+    default List<LinearModule> linearModules() {
+        List<LinearModule> all = new java.util.ArrayList<>();
+        for (int i = 0; i < config().numLayers(); i++) {
+            all.addAll(layerModules(i));
+        }
+        return all;
+    }
 
     /**
      * The canonical name of a tensor found in a checkpoint, or empty for a non-parameter buffer that is ignored
