@@ -4,6 +4,7 @@ import io.sparklora.core.lora.LoraModule;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.lora.ParameterLayout;
 import io.sparklora.core.model.BaseModel;
+import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -66,6 +67,11 @@ public final class CausalLmGraph {
 
     public BaseModel base() {
         return g.base;
+    }
+
+    /** Observes the graph's op executions (profiling); replaces any listeners set before. */
+    public void setListeners(Listener... listeners) {
+        g.sd.setListeners(listeners);
     }
 
     public ParameterLayout trainableLayout() {
