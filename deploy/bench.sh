@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The performance benchmark suite: one table on the console and target/bench/results.json.
+#   ceilings     fp32 matrix-product GFLOP/s of numpy's BLAS and of ND4J, measured in this run
+#   step         LoRA and full fine-tuning step (forward + backward) on bench-small and the demo model: time, model
+#                FLOPs utilisation, peak memory, trainable parameters, optimizer state
+#   peer         the same step as a PyTorch program (deploy/bench/peer_torch.py) on the same files and thread count
+#   inference    base vs base + unmerged adapter vs merged model, batch 1 and 8
+#   spark        per-round bytes (LoRA vs full-model averaging), round overhead, 1 vs 2 executors (local-cluster)
+# Every figure is a ratio or utilisation from this run (medians after warm-up): the machine may be shared and noisy.
+# Usage: deploy/bench.sh [--quick] [--skip-peer] [--skip-spark]   (BENCH_THREADS=N to set the thread count, default all cores)
+# The peer needs Debian's python3-torch; deploy/bench/install-peer.sh installs it (root or sudo).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+quick=false skip_peer=false skip_spark=false
+for arg in "$@"; do
+  case $arg in
+    --quick) quick=true ;;
+    --skip-peer) skip_peer=true ;;
+    --skip-spark) skip_spark=true ;;
+    *) echo "usage: deploy/bench.sh [--quick] [--skip-peer] [--skip-spark]" >&2; exit 2 ;;
+  esac
+done
+threads=${BENCH_THREADS:-$(nproc)}
+reps=5 warmup=2
+if $quick; then reps=3 warmup=1; fi
+out=target/bench
+mkdir -p "$out"
+# Same thread count for every program: ND4J (OpenMP), OpenBLAS, numpy, PyTorch (--threads).
+export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
+source deploy/lib/native-memory.sh
+
+echo "bench: building (mvn -DskipTests install)"
+mvn -q -B -ntp -DskipTests install
+core_cp_file=lora-core/target/bench-classpath.txt
+mvn -q -B -ntp -pl lora-core dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$root/$core_cp_file"
+core_cp="lora-core/target/test-classes:lora-core/target/classes:$(cat "$core_cp_file")"
+jvm() { java -Xmx4g -cp "$core_cp" "$@" 2>&1 | grep -v '^Added differentiated op'; }
+
+echo "bench: fixtures"
+for shape in bench-small demo; do
+  jvm io.sparklora.core.bench.BenchFixture "$out/fixtures/$shape" "$shape" deploy/demo/model | tail -1
+done
+
+echo "bench: ceilings"
+shapes="2048x2048x2048 1024x512x512 1024x512x1376 1024x1376x512 1024x512x6144"
+/usr/bin/python3 deploy/bench/ceiling_numpy.py --threads "$threads" --reps "$reps" --shapes "${shapes// /,}" \
+  --out "$out/ceiling-numpy.json"
+jvm io.sparklora.core.bench.GemmCeiling "$out/ceiling-nd4j.json" "$reps" $shapes | grep 'nd4j gemm'
+
+echo "bench: training steps (each mode in its own JVM)"
+for shape in bench-small demo; do
+  for mode in lora full; do
+    jvm io.sparklora.core.bench.StepBench "$out/fixtures/$shape" "$mode" "$warmup" "$reps" "$out/step-$shape-$mode.json" \
+      | grep 'step on'
+  done
+done
+
+if ! $skip_peer; then
+  echo "bench: PyTorch peer"
+  if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    bash deploy/bench/install-peer.sh
+  fi
+  for shape in bench-small demo; do
+    for mode in lora full; do
+      /usr/bin/python3 deploy/bench/peer_torch.py --fixture "$out/fixtures/$shape" --threads "$threads" \
+        --warmup "$warmup" --reps "$reps" --mode "$mode" --out "$out/peer-$shape-$mode.json"
+    done
+  done
+fi
+
+echo "bench: inference latency"
+for shape in bench-small demo; do
+  jvm io.sparklora.core.bench.InferenceBench "$out/fixtures/$shape" "$warmup" $((reps * 2 + 1)) "$out/inference-$shape.json" 1 8 \
+    | grep '^inference'
+done
+
+if ! $skip_spark; then
+  echo "bench: Spark rounds"
+  jobs_cp_file=spark-jobs/target/bench-classpath.txt
+  mvn -q -B -ntp -pl spark-jobs dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$root/$jobs_cp_file"
+  opens=$(mvn -q -B -ntp help:evaluate -Dexpression=jvm.module.opens -DforceStdout | sed 's/\x1b\[[0-9;]*m//g')
+  export SPARK_LOCAL_IP=127.0.0.1
+  # shellcheck disable=SC2086
+  java $opens -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
+    -cp "spark-jobs/target/test-classes:spark-jobs/target/classes:$(cat "$jobs_cp_file")" \
+    io.sparklora.jobs.bench.SparkRoundBench --out "$out/spark.json"
+fi
+
+/usr/bin/python3 deploy/bench/report.py "$out" --threads "$threads"

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Reads the JSON files deploy/bench.sh wrote into DIR, prints the performance table and writes DIR/results.json.
+
+Every figure is a ratio or a utilisation of two measurements from the same run (medians after warm-up), with the
+issue's target beside it, so a run on a noisy or different machine still says something.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+
+
+def load(directory, name):
+    path = os.path.join(directory, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def git_commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, group, metric, value, target="", met=None):
+        self.rows.append({"group": group, "metric": metric, "value": value, "target": target,
+                          "met": met})
+
+    def print(self):
+        widths = [12, 58, 22, 14]
+        print(f"{'':{widths[0]}} {'metric':{widths[1]}} {'value':>{widths[2]}} {'target':>{widths[3]}}")
+        for r in self.rows:
+            mark = "" if r["met"] is None else ("  met" if r["met"] else "  MISSED")
+            print(f"{r['group']:{widths[0]}} {r['metric']:{widths[1]}} {r['value']:>{widths[2]}} "
+                  f"{r['target']:>{widths[3]}}{mark}")
+
+
+def mib(n):
+    return f"{n / 2**20:.0f} MiB"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("directory")
+    ap.add_argument("--threads", type=int, required=True)
+    args = ap.parse_args()
+    d = args.directory
+    t = Table()
+    results = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+               "commit": git_commit(), "cpu": cpu_model(), "cores": os.cpu_count(), "threads": args.threads,
+               "load_average_end": os.getloadavg()}
+
+    numpy_ceiling = load(d, "ceiling-numpy.json")
+    nd4j_ceiling = load(d, "ceiling-nd4j.json")
+    best = max(x["best_gflops"] for x in (numpy_ceiling, nd4j_ceiling) if x)
+    if numpy_ceiling:
+        t.add("ceiling", f"numpy fp32 matmul, best shape ({numpy_ceiling.get('blas', '?')[:20]})",
+              f"{numpy_ceiling['best_gflops']:.1f} GFLOP/s")
+    if nd4j_ceiling:
+        t.add("ceiling", "ND4J fp32 gemm, best shape", f"{nd4j_ceiling['best_gflops']:.1f} GFLOP/s")
+        for r in nd4j_ceiling["results"]:
+            t.add("ceiling", f"  ND4J {r['m']}x{r['k']}x{r['n']}", f"{r['gflops']:.1f} GFLOP/s")
+    results["ceiling_gflops"] = best
+
+    for shape in ("bench-small", "demo"):
+        lora = load(d, f"step-{shape}-lora.json")
+        full = load(d, f"step-{shape}-full.json")
+        if not lora:
+            continue
+        mfu = lora["model_gflops_per_s"] / best
+        t.add(shape, "LoRA step (fwd+bwd) median", f"{lora['median_s']:.3f} s")
+        t.add(shape, "LoRA step MFU (model FLOPs/s over best ceiling)", f"{100 * mfu:.1f}%",
+              ">= 50%" if shape == "bench-small" else "", mfu >= 0.5 if shape == "bench-small" else None)
+        results[f"{shape}_lora_mfu"] = mfu
+        if full:
+            ratio = lora["median_s"] / full["median_s"]
+            mem = lora["peak_rss_bytes"] / full["peak_rss_bytes"]
+            t.add(shape, "full fine-tuning step median", f"{full['median_s']:.3f} s")
+            t.add(shape, "LoRA / full step time", f"{ratio:.2f}", "<= 0.70", ratio <= 0.70)
+            t.add(shape, "peak RSS LoRA / full (heap + off-heap)",
+                  f"{mib(lora['peak_rss_bytes'])} / {mib(full['peak_rss_bytes'])} = {mem:.2f}",
+                  "<= 0.6" if shape == "bench-small" else "", mem <= 0.6 if shape == "bench-small" else None)
+            t.add(shape, "trainable parameters LoRA / full",
+                  f"{lora['trainable_params']:,} / {full['trainable_params']:,}")
+            t.add(shape, "AdamW state bytes LoRA / full",
+                  f"{mib(lora['optimizer_state_bytes'])} / {mib(full['optimizer_state_bytes'])}")
+            results[f"{shape}_lora_over_full_time"] = ratio
+            results[f"{shape}_lora_over_full_peak_rss"] = mem
+        peer = load(d, f"peer-{shape}-lora.json")
+        if peer:
+            ratio = lora["median_s"] / peer["median_s"]
+            t.add(shape, f"ours / PyTorch {peer.get('torch_version', '')} LoRA step",
+                  f"{lora['median_s']:.3f} / {peer['median_s']:.3f} = {ratio:.2f}", "<= 1.0", ratio <= 1.0)
+            results[f"{shape}_ours_over_torch_lora"] = ratio
+        peer_full = load(d, f"peer-{shape}-full.json")
+        if peer_full and full:
+            t.add(shape, "ours / PyTorch full fine-tuning step",
+                  f"{full['median_s'] / peer_full['median_s']:.2f}")
+        inference = load(d, f"inference-{shape}.json")
+        if inference:
+            for key, row in inference.items():
+                if not key.startswith("rows_"):
+                    continue
+                rows = key.split("_")[1]
+                t.add(shape, f"inference batch {rows}: unmerged / base latency", f"{row['unmerged_over_base']:.3f}")
+                merged = row["merged_over_base"]
+                t.add(shape, f"inference batch {rows}: merged / base latency", f"{merged:.3f}", "<= 1.02",
+                      merged <= 1.02)
+                results[f"{shape}_inference_b{rows}_merged_over_base"] = merged
+
+    spark = load(d, "spark.json")
+    if spark:
+        results["spark"] = spark
+        for metric, value, target, met in spark.get("table", []):
+            t.add("spark", metric, value, target, met)
+
+    print(f"\nSparkLoRA benchmarks, {results['date']}, commit {results['commit']}, {results['cpu']}, "
+          f"{results['cores']} cores, {args.threads} threads, load average at end {results['load_average_end'][0]:.1f}")
+    t.print()
+    results["table"] = t.rows
+    with open(os.path.join(d, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    print(f"\nwritten {os.path.join(d, 'results.json')}")
+
+
+if __name__ == "__main__":
+    main()
