@@ -30,6 +30,18 @@ def pin_threads(threads):
     os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
+def thread_env():
+    """The environment variables that change how BLAS and OpenMP threads run, as set for this process.
+
+    On a loaded machine they matter as much as the thread count: with libgomp's default (active) waiting, each of the
+    many small parallel regions of a training step can stall for a scheduler time slice when a peer thread is
+    descheduled, and OMP_WAIT_POLICY=PASSIVE changes a step's time by an order of magnitude there.
+    """
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT",
+             "OMP_PROC_BIND", "OMP_PLACES")
+    return {n: os.environ[n] for n in names if n in os.environ}
+
+
 def mapped_libraries():
     """Real paths of the BLAS, LAPACK and OpenMP libraries mapped into this process, sorted."""
     found = set()

@@ -63,6 +63,7 @@ def main():
         "blas": blas_probe.describe(),
         "numpy_version": np.__version__,
         "threads": args.threads,
+        "env": blas_probe.thread_env(),
         "reps": args.reps,
         "results": results,
         "best_gflops": max(r["gflops"] for r in results),
