@@ -10,24 +10,41 @@ import ctypes
 import os
 import re
 import sys
+import sysconfig
 
 _BLAS_NAME = re.compile(r"lib(open)?blas|liblapack|libmkl|libblis|libdnnl|libgomp", re.IGNORECASE)
 
 
-def pin_threads(threads):
-    """Sets the BLAS/OpenMP thread variables and re-executes this script once if they were not already set so.
+# Debian's OpenBLAS builds, each a directory holding libblas.so.3 and liblapack.so.3 (see install-peer.sh).
+_LIBDIR = "/usr/lib/" + (sysconfig.get_config_var("MULTIARCH") or "x86_64-linux-gnu")
+OPENBLAS_BUILDS = {
+    "system": None,  # whatever the libblas.so.3 alternative points at (install-peer.sh: pthread)
+    "pthread": _LIBDIR + "/openblas-pthread",  # its own thread pool, as ND4J's bundled OpenBLAS
+    "openmp": _LIBDIR + "/openblas-openmp",  # shares libgomp's pool with torch's OpenMP loops
+}
 
-    OpenBLAS and libgomp read them when they are loaded, so they must be in the environment before numpy or torch is
-    imported; re-executing makes that true however this process was started. Call before importing numpy/torch.
+
+def pin_threads(threads, openblas="system"):
+    """Sets the BLAS/OpenMP thread variables (and the OpenBLAS build) and re-executes this script once if they were
+    not already set so.
+
+    OpenBLAS and libgomp read the variables when they are loaded, so they must be in the environment before numpy or
+    torch is imported; re-executing makes that true however this process was started. The build is chosen for this
+    process only, by putting its directory first on LD_LIBRARY_PATH, not by changing the system's alternative.
+    Call before importing numpy/torch.
     """
-    wanted = str(threads)
-    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    if all(os.environ.get(n) == wanted for n in names):
+    wanted = {n: str(threads) for n in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    build_dir = OPENBLAS_BUILDS[openblas]
+    if build_dir is not None:
+        if not os.path.exists(os.path.join(build_dir, "libblas.so.3")):
+            raise RuntimeError(f"OpenBLAS build {openblas!r} is not installed ({build_dir}); run install-peer.sh")
+        rest = [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d and d != build_dir]
+        wanted["LD_LIBRARY_PATH"] = ":".join([build_dir] + rest)
+    if all(os.environ.get(n) == v for n, v in wanted.items()):
         return
     if "numpy" in sys.modules or "torch" in sys.modules:
         raise RuntimeError("pin_threads must run before numpy or torch is imported")
-    env = dict(os.environ, **{n: wanted for n in names})
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, **wanted))
 
 
 def thread_env():
@@ -38,7 +55,7 @@ def thread_env():
     descheduled, and OMP_WAIT_POLICY=PASSIVE changes a step's time by an order of magnitude there.
     """
     names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT",
-             "OMP_PROC_BIND", "OMP_PLACES")
+             "OMP_PROC_BIND", "OMP_PLACES", "LD_LIBRARY_PATH")
     return {n: os.environ[n] for n in names if n in os.environ}
 
 

@@ -48,11 +48,13 @@ def main():
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--shapes", type=parse_shapes, default=parse_shapes("2048x2048x2048,1024x512x512"))
+    ap.add_argument("--openblas", choices=tuple(blas_probe.OPENBLAS_BUILDS), default="system",
+                    help="Debian OpenBLAS build to load (default: the system's libblas.so.3)")
     ap.add_argument("--out", help="JSON file to write")
     args = ap.parse_args()
     if args.threads < 1 or args.reps < 1:
         ap.error("--threads and --reps must be at least 1")
-    blas_probe.pin_threads(args.threads)
+    blas_probe.pin_threads(args.threads, args.openblas)
 
     import numpy as np  # after pin_threads: OpenBLAS reads its thread count when it loads
 

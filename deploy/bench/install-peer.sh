@@ -11,6 +11,7 @@ packages=(
   python3-numpy
   python3-torch
   libopenblas0-pthread
+  libopenblas0-openmp
 )
 
 sudo=""
@@ -33,7 +34,9 @@ fi
 
 # Debian's torch and numpy link libblas.so.3 / liblapack.so.3, whichever library the alternatives system points them
 # at. The reference BLAS (libblas3) is single-threaded and an order of magnitude slower than OpenBLAS, so a peer that
-# ran on it would make our engine look better than it is: point both at OpenBLAS (pthread build) explicitly.
+# ran on it would make our engine look better than it is: point both at OpenBLAS explicitly. The pthread build, as
+# ND4J's bundled OpenBLAS is; the OpenMP build is installed beside it for the peers' --openblas openmp, which loads it
+# for one process only.
 arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 for lib in blas lapack; do
   name="lib${lib}.so.3-${arch}"

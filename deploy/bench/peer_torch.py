@@ -20,7 +20,12 @@ What is timed, and why the comparison is fair:
 - Same precision and mode: fp32, eager. No torch.compile: Debian's torch is 1.13, which has none (it came with 2.0).
 - Same threads: torch.set_num_threads(N) for torch's OpenMP pool, torch.set_num_interop_threads(1), and
   OPENBLAS_NUM_THREADS=N (torch does not pass its count to OpenBLAS) set before torch loads; the output reports the
-  BLAS actually mapped into the process and its thread count.
+  BLAS actually mapped into the process, its thread count, and the thread-related environment. By default the BLAS is
+  Debian's pthread OpenBLAS, which keeps its own thread pool beside torch's OpenMP one, as ND4J's bundled pthread
+  OpenBLAS does beside libnd4j's OpenMP loops; --openblas openmp loads the build that shares torch's pool instead.
+  With N equal to the core count, both pools spin-wait for work; on a machine that other processes load, that costs
+  an order of magnitude (a descheduled thread stalls every parallel region): compare runs only at equal load and
+  equal OMP_WAIT_POLICY, which the output records.
 - Same step: our timed step (CausalLmGraph.forwardBackward) is forward + backward producing gradients of the trainable
   parameters, no optimizer update; so is this one (gradients reset, forward, loss, backward). No AdamW step on either
   side. Our step also builds its one-hot target placeholders inside the timed region; the peer's token tensors are
@@ -58,6 +63,8 @@ def parse_args():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--mode", choices=("lora", "full"), default="lora")
+    ap.add_argument("--openblas", choices=tuple(blas_probe.OPENBLAS_BUILDS), default="system",
+                    help="Debian OpenBLAS build to load (default: the system's libblas.so.3)")
     ap.add_argument("--out", help="JSON file to write")
     args = ap.parse_args()
     if args.threads < 1 or args.reps < 1 or args.warmup < 0:
@@ -67,7 +74,7 @@ def parse_args():
 
 if __name__ == "__main__":
     ARGS = parse_args()
-    blas_probe.pin_threads(ARGS.threads)  # before torch loads OpenBLAS and libgomp; may re-execute this script
+    blas_probe.pin_threads(ARGS.threads, ARGS.openblas)  # before torch loads OpenBLAS and libgomp; may re-execute this script
 
 import numpy as np  # noqa: E402 (after pin_threads on purpose)
 import torch  # noqa: E402
