@@ -11,6 +11,7 @@ names the BLAS library really mapped into the process, not the one numpy was bui
 """
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -58,6 +59,7 @@ def main():
 
     import numpy as np  # after pin_threads: OpenBLAS reads its thread count when it loads
 
+    load_before = os.getloadavg()[0]  # other processes' load is the main source of noise on a shared machine
     results = [measure(np, m, k, n, args.reps) for m, k, n in args.shapes]
     for r in results:
         print(f"{r['m']}x{r['k']}x{r['n']}: {r['median_s'] * 1e3:.2f} ms median, {r['gflops']:.1f} GFLOP/s")
@@ -67,6 +69,7 @@ def main():
         "threads": args.threads,
         "env": blas_probe.thread_env(),
         "reps": args.reps,
+        "loadavg_1m": [load_before, os.getloadavg()[0]],  # before and after the measurements
         "results": results,
         "best_gflops": max(r["gflops"] for r in results),
     }

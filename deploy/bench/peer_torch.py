@@ -311,6 +311,7 @@ def main(args):
 
     for _ in range(args.warmup):
         step()
+    load_before = os.getloadavg()[0]  # other processes' load is the main source of noise on a shared machine
     seconds = []
     for _ in range(args.reps):
         t0 = time.perf_counter()
@@ -338,6 +339,7 @@ def main(args):
         "reps": args.reps,
         "rows": fx.rows,
         "seq_len": fx.seq_len,
+        "loadavg_1m": [load_before, os.getloadavg()[0]],  # before and after the timed steps
         "step_seconds": seconds,
         "median_s": median,
         "tokens_per_s": fx.rows * fx.seq_len / median,
