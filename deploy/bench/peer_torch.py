@@ -129,6 +129,8 @@ class Fixture:
         self.config = read_json(os.path.join(directory, "model", "config.json"))
         if self.config.get("model_type") not in ("llama", "mistral", "qwen2"):
             raise ValueError(f"model_type {self.config.get('model_type')!r}: the peer implements the LLaMA family only")
+        if self.config.get("rope_scaling") or self.config.get("hidden_act", "silu") != "silu":
+            raise ValueError("config.json: rope_scaling and activations other than silu are not implemented by the peer")
         self.weights = read_safetensors(os.path.join(directory, "model", "model.safetensors"))
         self.adapter_config = read_json(os.path.join(directory, "adapter", "adapter_config.json"))
         self.lora = self._read_adapter(os.path.join(directory, "adapter", "adapter_model.safetensors"))
