@@ -57,7 +57,10 @@ def main():
         ap.error("--threads and --reps must be at least 1")
     blas_probe.pin_threads(args.threads, args.openblas)
 
-    import numpy as np  # after pin_threads: OpenBLAS reads its thread count when it loads
+    try:  # after pin_threads: OpenBLAS reads its thread count when it loads
+        import numpy as np
+    except ImportError as e:
+        sys.exit(f"{e}: run with Debian's /usr/bin/python3 after deploy/bench/install-peer.sh")
 
     load_before = os.getloadavg()[0]  # other processes' load is the main source of noise on a shared machine
     results = [measure(np, m, k, n, args.reps) for m, k, n in args.shapes]

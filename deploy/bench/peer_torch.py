@@ -76,9 +76,12 @@ if __name__ == "__main__":
     ARGS = parse_args()
     blas_probe.pin_threads(ARGS.threads, ARGS.openblas)  # before torch loads OpenBLAS and libgomp; may re-execute this script
 
-import numpy as np  # noqa: E402 (after pin_threads on purpose)
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+try:  # after pin_threads on purpose
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+except ImportError as e:
+    sys.exit(f"{e}: run with Debian's /usr/bin/python3 after deploy/bench/install-peer.sh ({sys.executable} lacks it)")
 
 # ---------------------------------------------------------------------------------------------------------- files
 
