@@ -12,7 +12,7 @@ import re
 import sys
 import sysconfig
 
-_BLAS_NAME = re.compile(r"lib(open)?blas|liblapack|libmkl|libblis|libdnnl|libgomp", re.IGNORECASE)
+_BLAS_NAME = re.compile(r"openblas|libblas|liblapack|mkl|blis|dnnl|gomp", re.IGNORECASE)  # pip wheels: libscipy_openblas64_…
 
 
 # Debian's OpenBLAS builds, each a directory holding libblas.so.3 and liblapack.so.3 (see install-peer.sh).
