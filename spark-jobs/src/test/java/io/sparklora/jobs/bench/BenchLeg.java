@@ -3,6 +3,7 @@ package io.sparklora.jobs.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparklora.core.model.BaseModelLoader;
+import io.sparklora.core.train.RoundMetrics;
 import io.sparklora.jobs.config.JobConfig;
 import io.sparklora.jobs.config.JobConfigLoader;
 import io.sparklora.jobs.testing.LocalSpark;
@@ -108,6 +109,7 @@ final class BenchLeg {
         Map<String, Object> out = describe(config);
         out.put("trainable_parameters", ((Number) result.summary().get("trainable_parameters")).longValue());
         out.put("run_wall_seconds", seconds);
+        out.put("final_train_loss", result.summary().get("final_train_loss"));
         out.putAll(RoundStats.summarize(listener.jobs(), LORA_ROUND, rounds, roundTokens(output, rounds), warmup));
         return out;
     }
@@ -118,9 +120,9 @@ final class BenchLeg {
         RoundListener listener = new RoundListener();
         spark.sparkContext().addSparkListener(listener);
         long start = System.nanoTime();
-        List<Long> tokens;
+        List<RoundMetrics> metrics;
         try {
-            tokens = FullModelRounds.run(spark, config, options.fullRounds);
+            metrics = FullModelRounds.run(spark, config, options.fullRounds);
             drain(spark.sparkContext());
         } finally {
             spark.sparkContext().removeSparkListener(listener);
@@ -129,6 +131,8 @@ final class BenchLeg {
         Map<String, Object> out = describe(config);
         out.put("parameters", BaseModelLoader.load(model).parameterCount());
         out.put("run_wall_seconds", seconds);
+        out.put("loss_by_round", metrics.stream().map(RoundMetrics::loss).toList()); // it really trains
+        List<Long> tokens = metrics.stream().map(RoundMetrics::tokens).toList();
         out.putAll(RoundStats.summarize(listener.jobs(), FullModelRounds.DESCRIPTION, options.fullRounds, tokens,
                 Math.min(LATER_JOB_WARMUP, options.fullRounds - 1)));
         return out;

@@ -42,8 +42,8 @@ final class FullModelRounds {
     private FullModelRounds() {
     }
 
-    /** Runs {@code rounds} full-model rounds; returns the loss-token count of each round, in order. */
-    static List<Long> run(SparkSession spark, JobConfig config, int rounds) throws IOException {
+    /** Runs {@code rounds} full-model rounds; returns each round's metrics (loss, tokens), in order. */
+    static List<RoundMetrics> run(SparkSession spark, JobConfig config, int rounds) throws IOException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SerializableHadoopConf shippedConf = new SerializableHadoopConf(spark.sparkContext().hadoopConfiguration());
         Broadcast<SerializableHadoopConf> conf = sc.broadcast(shippedConf);
@@ -55,7 +55,7 @@ final class FullModelRounds {
         BatchPlan batches = config.batchPlan();
         DriverStep driver = new DriverStep(config.train().optimizer(), rounds,
                 new AdamW(config.train().optimizer(), theta.length));
-        List<Long> tokens = new ArrayList<>();
+        List<RoundMetrics> metrics = new ArrayList<>();
         try {
             for (int round = 0; round < rounds; round++) {
                 sc.setJobDescription(DESCRIPTION + (round + 1));
@@ -68,7 +68,7 @@ final class FullModelRounds {
                     if (!Double.isFinite(m.loss())) {
                         throw new IllegalStateException("full-model round " + (round + 1) + ": loss is not finite");
                     }
-                    tokens.add(m.tokens());
+                    metrics.add(m);
                 } finally {
                     shipped.destroy();
                 }
@@ -80,7 +80,7 @@ final class FullModelRounds {
                 data.validation().unpersist(false);
             }
         }
-        return tokens;
+        return metrics;
     }
 
     /** One shard's summed loss and full-size gradient, like the job's RoundTask but on a full-model graph. */

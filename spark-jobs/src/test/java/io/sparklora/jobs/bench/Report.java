@@ -121,7 +121,8 @@ final class Report {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("rows_per_task", job.get("rows_per_task"));
         o.put("micro_batch_rows", job.get("micro_batch_rows"));
-        for (String f : new String[] {"job_wall_ms", "compute_ms", "overhead_ms", "overhead_fraction", "launch_delay_ms",
+        for (String f : new String[] {"job_wall_ms", "compute_ms", "task_cpu_over_run", "overhead_ms", "overhead_fraction",
+                "launch_delay_ms",
                 "max_task_deserialize_ms", "end_delay_ms", "cycle_ms", "driver_gap_ms", "cycle_overhead_fraction"}) {
             o.put(f, median(job, f));
         }
@@ -134,6 +135,7 @@ final class Report {
         List<Double> tps = new ArrayList<>();
         List<Double> cycles = new ArrayList<>();
         List<Double> tokens = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
         for (Map<String, Object> session : sessions) {
             Map<String, Object> job = defaultJob(session);
             int warmup = num(job.get("warmup_rounds")).intValue();
@@ -143,6 +145,7 @@ final class Report {
                     tps.add(num(r.get("tokens_per_second")).doubleValue());
                     cycles.add(num(r.get("cycle_ms")).doubleValue());
                     tokens.add(num(r.get("tokens")).doubleValue());
+                    cpu.add(num(r.get("task_cpu_over_run")).doubleValue());
                 }
             }
         }
@@ -153,6 +156,7 @@ final class Report {
         t.put("tokens_per_second", RoundStats.median(tps.stream().mapToDouble(Double::doubleValue).toArray()));
         t.put("cycle_ms", RoundStats.median(cycles.stream().mapToDouble(Double::doubleValue).toArray()));
         t.put("tokens_per_round", RoundStats.median(tokens.stream().mapToDouble(Double::doubleValue).toArray()));
+        t.put("task_cpu_over_run", RoundStats.median(cpu.stream().mapToDouble(Double::doubleValue).toArray()));
         return t;
     }
 
@@ -195,19 +199,22 @@ final class Report {
         Map<String, Object> overhead = map(r.get("round_overhead"));
         s.append(String.format("%n2. Round overhead, %s (ms; overhead = job wall - busiest executor's run time)%n",
                 overhead.get("master")));
-        s.append(String.format("  %-12s %5s %7s %7s %8s %6s | %6s %6s %6s | %6s %6s %6s%n", "", "rows", "job",
-                "compute", "overhead", "frac", "launch", "deser", "end", "cycle", "gap", "c.frac"));
+        s.append(String.format("  %-12s %4s %6s %7s %7s %8s %6s | %6s %6s %6s | %6s %6s %6s%n", "", "rows", "job",
+                "compute", "cpu/run", "overhead", "frac", "launch", "deser", "end", "cycle", "gap", "c.frac"));
         for (String k : new String[] {"lora_default", "lora_large", "full_model"}) {
             Map<String, Object> o = map(overhead.get(k));
-            s.append(String.format("  %-12s %5s %7.0f %7.0f %8.0f %6.3f | %6.0f %6.0f %6.0f | %6.0f %6.0f %6.3f%n", k,
-                    o.get("rows_per_task"), d(o.get("job_wall_ms")), d(o.get("compute_ms")), d(o.get("overhead_ms")),
+            s.append(String.format("  %-12s %4s %6.0f %7.0f %7.2f %8.0f %6.3f | %6.0f %6.0f %6.0f | %6.0f %6.0f %6.3f%n",
+                    k, o.get("rows_per_task"), d(o.get("job_wall_ms")), d(o.get("compute_ms")),
+                    d(o.get("task_cpu_over_run")), d(o.get("overhead_ms")),
                     d(o.get("overhead_fraction")), d(o.get("launch_delay_ms")), d(o.get("max_task_deserialize_ms")),
                     d(o.get("end_delay_ms")), d(o.get("cycle_ms")), d(o.get("driver_gap_ms")),
                     d(o.get("cycle_overhead_fraction"))));
         }
-        s.append("  rows: rows per task; launch: job start to first task launch; deser: slowest task deserialization;\n"
-                + "  end: last task end to job end; cycle: round start to next round start; gap: job end to next round\n"
-                + "  start (optimizer step, broadcast); c.frac: (cycle - compute) / cycle.\n");
+        s.append("  rows: rows per task; cpu/run: the task thread's CPU time / run time (a step spends about half its\n"
+                + "  CPU on other threads of the JVM, so ~0.5 with a core to itself; lower: it waited); launch: job\n"
+                + "  start to first task launch; deser: slowest task deserialization (with the task binary fetch); end:\n"
+                + "  last task end to job end; cycle: round start to next round start; gap: job end to next round start\n"
+                + "  (optimizer step, new theta broadcast, closure cleaning); c.frac: (cycle - compute) / cycle.\n");
         s.append(String.format("  LoRA default round overhead fraction %.3f (target <= %.2f: %s)%n",
                 d(map(overhead.get("lora_default")).get("overhead_fraction")), SparkRoundBench.overheadTarget(),
                 yes(overhead.get("lora_default_meets_target"))));
@@ -216,8 +223,9 @@ final class Report {
         s.append(String.format("%n3. Throughput, %s%n", scaling.get("job")));
         for (String k : new String[] {"two_executors", "one_executor"}) {
             Map<String, Object> t = map(scaling.get(k));
-            s.append(String.format("  %-24s %7.0f tokens/s (cycle %4.0f ms, %3.0f tokens/round; %s rounds of %s sessions)%n",
-                    t.get("master"), d(t.get("tokens_per_second")), d(t.get("cycle_ms")), d(t.get("tokens_per_round")),
+            s.append(String.format("  %-24s %5.0f tokens/s (cycle %4.0f ms, %3.0f tokens/round, task cpu/run %.2f;"
+                            + " %s rounds of %s sessions)%n", t.get("master"), d(t.get("tokens_per_second")),
+                    d(t.get("cycle_ms")), d(t.get("tokens_per_round")), d(t.get("task_cpu_over_run")),
                     t.get("measured_rounds"), t.get("sessions")));
         }
         s.append(String.format("  two / one executors: %.2f x (per pair of sessions: %s)%n", d(scaling.get("two_over_one")),

@@ -32,9 +32,13 @@ import java.util.Map;
 final class RoundListener extends SparkListener {
     private static final String DRIVER = "driver";
 
-    /** One successful task, with the metrics Spark measured on the executor. */
-    record Task(String executorId, long runMs, long deserializeMs, long resultSerializationMs, long resultBytes,
-                long launchMs, long finishMs) {
+    /**
+     * One successful task, with the metrics Spark measured on the executor: run time (wall) and the CPU time of the
+     * task thread over it, deserialization (including fetching the task binary broadcast), result serialization
+     * and size; launch and finish on the driver's clock.
+     */
+    record Task(String executorId, long runMs, long cpuMs, long deserializeMs, long resultSerializationMs,
+                long resultBytes, long launchMs, long finishMs) {
     }
 
     /** One job: what it was, when it ran on the driver's clock, its tasks and the broadcast bytes around it. */
@@ -105,8 +109,9 @@ final class RoundListener extends SparkListener {
             return;
         }
         var m = e.taskMetrics();
-        job.tasks.add(new Task(e.taskInfo().executorId(), m.executorRunTime(), m.executorDeserializeTime(),
-                m.resultSerializationTime(), m.resultSize(), e.taskInfo().launchTime(), e.taskInfo().finishTime()));
+        job.tasks.add(new Task(e.taskInfo().executorId(), m.executorRunTime(), m.executorCpuTime() / 1_000_000,
+                m.executorDeserializeTime(), m.resultSerializationTime(), m.resultSize(), e.taskInfo().launchTime(),
+                e.taskInfo().finishTime()));
     }
 
     @Override

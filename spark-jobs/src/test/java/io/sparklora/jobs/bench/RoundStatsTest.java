@@ -24,7 +24,7 @@ class RoundStatsTest {
     }
 
     private static RoundListener.Task task(String executor, long runMs, long resultBytes, long launch, long finish) {
-        return new RoundListener.Task(executor, runMs, 5, 1, resultBytes, launch, finish);
+        return new RoundListener.Task(executor, runMs, runMs / 2, 5, 1, resultBytes, launch, finish);
     }
 
     @Test
@@ -46,6 +46,7 @@ class RoundStatsTest {
         assertThat(r1.get("cycle_ms")).isEqualTo(150L);
         assertThat(r1.get("driver_gap_ms")).isEqualTo(50L);
         assertThat(r1.get("launch_delay_ms")).isEqualTo(10L);
+        assertThat((double) r1.get("task_cpu_over_run")).isEqualTo(0.5);
         assertThat(r1.get("end_delay_ms")).isEqualTo(5L);
         assertThat((double) r1.get("tokens_per_second")).isCloseTo(100 / 0.15, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(r1.get("round_bytes")).isEqualTo(800L + 1020L); // θ fetched by two executors + both results
