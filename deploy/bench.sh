@@ -84,7 +84,7 @@ if ! $skip_spark; then
   export SPARK_LOCAL_IP=127.0.0.1
   # shellcheck disable=SC2086
   java $opens -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
-    -cp "spark-jobs/target/test-classes:spark-jobs/target/classes:$(cat "$jobs_cp_file")" \
+    -cp "$root/spark-jobs/target/test-classes:$root/spark-jobs/target/classes:$(cat "$jobs_cp_file")" \
     io.sparklora.jobs.bench.SparkRoundBench --out "$out/spark.json"
 fi
 

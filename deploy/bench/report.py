@@ -131,9 +131,20 @@ def main():
 
     spark = load(d, "spark.json")
     if spark:
-        results["spark"] = spark
-        for metric, value, target, met in spark.get("table", []):
-            t.add("spark", metric, value, target, met)
+        results["spark"] = {k: spark[k] for k in ("bytes_per_round", "round_overhead", "scaling", "model")}
+        lora, full = spark["bytes_per_round"]["lora"], spark["bytes_per_round"]["full_model"]
+        t.add("spark", "largest single transfer / adapter size (θ out or one result back)",
+              f"{lora['max_transfer_over_own_size']:.3f}", "<= 1.1", lora["max_transfer_over_own_size"] <= 1.1)
+        t.add("spark", f"round bytes / adapter size ({spark['model']['workers']} workers: θ to each, result from each)",
+              f"{lora['round_over_own_size']:.2f}")
+        t.add("spark", "round bytes full-model averaging / LoRA",
+              f"{spark['bytes_per_round']['full_round_bytes_over_lora_round_bytes']:.1f}x")
+        for key, label in (("lora_default", "default round"), ("lora_large", "4x larger round")):
+            o = spark["round_overhead"][key]
+            t.add("spark", f"round overhead, {label} ({o['job_wall_ms']:.0f} ms wall)", f"{100 * o['overhead_fraction']:.1f}%",
+                  "<= 5%" if key == "lora_default" else "", o["overhead_fraction"] <= 0.05 if key == "lora_default" else None)
+        sc = spark["scaling"]
+        t.add("spark", "tokens/s 2 executors x 1 core / 1 executor x 1 core", f"{sc['two_over_one']:.2f}")
 
     print(f"\nSparkLoRA benchmarks, {results['date']}, commit {results['commit']}, {results['cpu']}, "
           f"{results['cores']} cores, {args.threads} threads, load average at end {results['load_average_end'][0]:.1f}")

@@ -118,12 +118,16 @@ public final class CausalLmGraph {
         int[] noTargets = new int[tokens.length];
         java.util.Arrays.fill(noTargets, TokenBatch.IGNORE);
         TokenBatch batch = new TokenBatch(tokens.length / t, t, tokens, noTargets);
-        return g.sd.output(placeholders(batch, null), LOGITS).get(LOGITS);
+        INDArray logits = g.sd.output(placeholders(batch, null), LOGITS).get(LOGITS);
+        SessionArrays.release(g.sd, List.of(logits));
+        return logits;
     }
 
     /** Forward only: the summed loss (dropout off), for evaluation. */
     public double lossSum(TokenBatch batch) {
-        return g.sd.output(placeholders(batch, null), LOSS_SUM).get(LOSS_SUM).getDouble(0);
+        double loss = g.sd.output(placeholders(batch, null), LOSS_SUM).get(LOSS_SUM).getDouble(0);
+        SessionArrays.release(g.sd, List.of());
+        return loss;
     }
 
     /**
@@ -139,7 +143,9 @@ public final class CausalLmGraph {
             INDArray grad = r.getGradients().get(name);
             grads.put(name, grad != null ? grad : Nd4j.zeros(g.spec.dtype(), trainable.shape(name)));
         }
-        return new StepOutput(r.getOutputs().get(LOSS_SUM).getDouble(0), batch.lossTokens(), grads);
+        double loss = r.getOutputs().get(LOSS_SUM).getDouble(0);
+        SessionArrays.release(g.sd, grads.values());
+        return new StepOutput(loss, batch.lossTokens(), grads);
     }
 
     private Map<String, INDArray> placeholders(TokenBatch batch, Long dropoutSeed) {
