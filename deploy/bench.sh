@@ -5,6 +5,7 @@
 #                FLOPs utilisation, peak memory, trainable parameters, optimizer state
 #   peer         the same step as a PyTorch program (deploy/bench/peer_torch.py) on the same files and thread count
 #   inference    base vs base + unmerged adapter vs merged model, batch 1 and 8
+#   profile      a bench-small LoRA step's time by op type (SameDiff kernels vs everything outside them)
 #   spark        per-round bytes (LoRA vs full-model averaging), round overhead, 1 vs 2 executors (local-cluster)
 # Every figure is a ratio or utilisation from this run (medians after warm-up): the machine may be shared and noisy.
 # Usage: deploy/bench.sh [--quick] [--skip-peer] [--skip-spark]   (BENCH_THREADS=N to set the thread count, default all cores)
@@ -56,6 +57,11 @@ for shape in bench-small demo; do
       | grep 'step on'
   done
 done
+
+echo "bench: where a bench-small LoRA step spends its time, by op type ($out/profile-bench-small-lora.txt)"
+jvm io.sparklora.core.bench.StepProfile "$out/fixtures/bench-small" lora "$reps" | sed -n '/step on/,$p' \
+  >"$out/profile-bench-small-lora.txt"
+head -8 "$out/profile-bench-small-lora.txt"; tail -2 "$out/profile-bench-small-lora.txt"
 
 if ! $skip_peer; then
   echo "bench: PyTorch peer"
