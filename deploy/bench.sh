@@ -30,7 +30,7 @@ out=target/bench
 mkdir -p "$out"
 # Same thread count for every program: ND4J (OpenMP), OpenBLAS, numpy, PyTorch (--threads).
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
-source deploy/lib/native-memory.sh
+source deploy/lib/native-env.sh
 
 echo "bench: building (mvn -DskipTests install)"
 mvn -q -B -ntp -DskipTests install

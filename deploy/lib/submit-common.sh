@@ -104,6 +104,8 @@ submit_args=(
   --conf "spark.executor.memoryOverhead=$executor_memory_overhead"
   # LoRA rounds are short synchronous steps: no dynamic allocation, one long-lived executor per data shard.
   --conf spark.dynamicAllocation.enabled=false
+  # ND4J's OpenMP threads sleep rather than spin between ops (deploy/lib/native-env.sh says why).
+  --conf spark.executorEnv.OMP_WAIT_POLICY=PASSIVE
 )
 gpu_conf=(
   --conf spark.executor.resource.gpu.amount=1

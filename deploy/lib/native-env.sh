@@ -1,0 +1,21 @@
+# Sourced by the launchers (deploy/sparklora, deploy/bench.sh): how ND4J's native code runs in this process.
+# shellcheck shell=bash
+#
+# Threads: libnd4j's OpenMP threads spin-wait for work between ops by default. On a machine that other processes also
+# load (a shared executor host, a CI runner) a spinning thread holds a core a sleeping peer needs, and every one of the
+# ~1,000 ops of a step waits for it: the demo's step went from 0.1 s to 2.7 s at load 6 on 2 cores. PASSIVE makes idle
+# threads sleep; measured: 0.10-0.14 s under the same load (README, "Performance"). Set OMP_WAIT_POLICY to override.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+
+# Memory: ND4J takes every array from malloc. Each training step frees its arrays (CausalLmGraph releases the
+# session's intermediates), but glibc's allocator still grows the resident set by hundreds of MB per bench-small step,
+# while jemalloc reuses the freed memory and stays flat (README, "Memory"). So the launchers preload Debian's
+# libjemalloc2 when it is installed (apt-get install libjemalloc2) and keep glibc when it is not.
+# SPARKLORA_MALLOC=glibc opts out. On a cluster set both per executor (conf/spark-defaults-*.conf).
+if [[ ${SPARKLORA_MALLOC:-jemalloc} == jemalloc ]]; then
+  sparklora_jemalloc=$(/sbin/ldconfig -p 2>/dev/null | awk '/libjemalloc\.so\.2 / { print $NF; exit }')
+  if [[ -n $sparklora_jemalloc && ":${LD_PRELOAD:-}:" != *":$sparklora_jemalloc:"* ]]; then
+    export LD_PRELOAD="$sparklora_jemalloc${LD_PRELOAD:+:$LD_PRELOAD}"
+  fi
+  unset sparklora_jemalloc
+fi
