@@ -57,7 +57,7 @@ class Table:
 
 
 def mib(n):
-    return f"{n / 2**20:.0f} MiB"
+    return f"{n / 2**20:.0f} MiB" if n >= 10 * 2**20 else f"{n / 2**10:.0f} KiB"
 
 
 def main():
