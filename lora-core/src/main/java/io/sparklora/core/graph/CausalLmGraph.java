@@ -4,6 +4,7 @@ import io.sparklora.core.lora.LoraModule;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.lora.ParameterLayout;
 import io.sparklora.core.model.BaseModel;
+import io.sparklora.core.model.NativeArrays;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -76,7 +77,12 @@ public final class CausalLmGraph {
     public void setTrainable(float[] theta) {
         trainable.checkSize(theta);
         for (String name : trainable.names()) {
-            g.sd.getArrForVarName(name).assign(trainable.array(theta, name));
+            INDArray value = trainable.array(theta, name);
+            try {
+                g.sd.getArrForVarName(name).assign(value);
+            } finally {
+                NativeArrays.close(value);
+            }
         }
     }
 
@@ -100,7 +106,12 @@ public final class CausalLmGraph {
     }
 
     public float[] trainableVector() {
-        return trainable.flatten(trainableArrays());
+        Map<String, INDArray> copies = trainableArrays();
+        try {
+            return trainable.flatten(copies);
+        } finally {
+            NativeArrays.close(copies.values());
+        }
     }
 
     /** tokens: [rows·T] → logits [rows·T, V]. */
@@ -112,12 +123,22 @@ public final class CausalLmGraph {
         int[] noTargets = new int[tokens.length];
         java.util.Arrays.fill(noTargets, TokenBatch.IGNORE);
         TokenBatch batch = new TokenBatch(tokens.length / t, t, tokens, noTargets);
-        return g.sd.output(placeholders(batch, null), LOGITS).get(LOGITS);
+        Map<String, INDArray> ph = placeholders(batch, null);
+        try {
+            return g.sd.output(ph, LOGITS).get(LOGITS);
+        } finally {
+            NativeArrays.close(ph.values());
+        }
     }
 
     /** Forward only: the summed loss (dropout off), for evaluation. */
     public double lossSum(TokenBatch batch) {
-        return g.sd.output(placeholders(batch, null), LOSS_SUM).get(LOSS_SUM).getDouble(0);
+        Map<String, INDArray> ph = placeholders(batch, null);
+        try {
+            return g.sd.output(ph, LOSS_SUM).get(LOSS_SUM).getDouble(0);
+        } finally {
+            NativeArrays.close(ph.values());
+        }
     }
 
     /**
@@ -126,14 +147,18 @@ public final class CausalLmGraph {
      * @param dropoutSeed seeds the LoRA dropout masks, so a recomputed step gives the same gradient
      */
     public StepOutput forwardBackward(TokenBatch batch, long dropoutSeed) {
-        OutAndGrad r = g.sd.calculateGradientsAndOutputs(placeholders(batch, dropoutSeed), List.of(LOSS_SUM),
-                trainable.names());
-        Map<String, INDArray> grads = new LinkedHashMap<>();
-        for (String name : trainable.names()) {
-            INDArray grad = r.getGradients().get(name);
-            grads.put(name, grad != null ? grad : Nd4j.zeros(g.spec.dtype(), trainable.shape(name)));
+        Map<String, INDArray> ph = placeholders(batch, dropoutSeed);
+        try {
+            OutAndGrad r = g.sd.calculateGradientsAndOutputs(ph, List.of(LOSS_SUM), trainable.names());
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            for (String name : trainable.names()) {
+                INDArray grad = r.getGradients().get(name);
+                grads.put(name, grad != null ? grad : Nd4j.zeros(g.spec.dtype(), trainable.shape(name)));
+            }
+            return new StepOutput(r.getOutputs().get(LOSS_SUM).getDouble(0), batch.lossTokens(), grads);
+        } finally {
+            NativeArrays.close(ph.values());
         }
-        return new StepOutput(r.getOutputs().get(LOSS_SUM).getDouble(0), batch.lossTokens(), grads);
     }
 
     private Map<String, INDArray> placeholders(TokenBatch batch, Long dropoutSeed) {
@@ -155,7 +180,7 @@ public final class CausalLmGraph {
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(GraphContext.INPUT_IDS, Nd4j.createFromArray(batch.tokens()));
         ph.put(GraphContext.TARGET_ONE_HOT, targetOneHot);
-        ph.put(GraphContext.TARGET_WEIGHT, Nd4j.createFromArray(weight).castTo(g.spec.dtype()));
+        ph.put(GraphContext.TARGET_WEIGHT, Nd4j.create(weight, new long[]{n}, g.spec.dtype()));
         if (g.spec.mode() == GraphMode.FULL) {
             INDArray inputOneHot = Nd4j.zeros(g.spec.dtype(), n, vocab); // [N, V]
             for (int i = 0; i < n; i++) {
@@ -191,7 +216,7 @@ public final class CausalLmGraph {
         for (int i = 0; i < mask.length; i++) {
             mask[i] = rng.nextDouble() < p ? 0 : keep;
         }
-        return Nd4j.createFromArray(mask).reshape(n, in).castTo(g.spec.dtype());
+        return Nd4j.create(mask, new long[]{n, in}, g.spec.dtype());
     }
 
     /** The base weights as the graph holds them, for checks that the frozen base never changes. */
