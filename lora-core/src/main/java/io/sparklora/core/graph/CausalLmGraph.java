@@ -28,6 +28,8 @@ public final class CausalLmGraph {
     }
     static final String LOGITS = "logits";
     static final String LOSS_SUM = "loss_sum";
+    /** The name under which SameDiff keeps the gradient function it derives from the graph. */
+    private static final String GRAD_FUNCTION = "grad";
 
     private final GraphContext g;
     private final ParameterLayout trainable;
@@ -123,20 +125,24 @@ public final class CausalLmGraph {
         int[] noTargets = new int[tokens.length];
         java.util.Arrays.fill(noTargets, TokenBatch.IGNORE);
         TokenBatch batch = new TokenBatch(tokens.length / t, t, tokens, noTargets);
+        StepArena arena = StepArena.of(g.sd);
         Map<String, INDArray> ph = placeholders(batch, null);
         try {
-            return g.sd.output(ph, LOGITS).get(LOGITS);
+            return g.sd.output(ph, LOGITS).get(LOGITS).dup(); // a copy the caller owns; the arena frees the original
         } finally {
+            arena.closeAll();
             NativeArrays.close(ph.values());
         }
     }
 
     /** Forward only: the summed loss (dropout off), for evaluation. */
     public double lossSum(TokenBatch batch) {
+        StepArena arena = StepArena.of(g.sd);
         Map<String, INDArray> ph = placeholders(batch, null);
         try {
             return g.sd.output(ph, LOSS_SUM).get(LOSS_SUM).getDouble(0);
         } finally {
+            arena.closeAll();
             NativeArrays.close(ph.values());
         }
     }
@@ -147,16 +153,22 @@ public final class CausalLmGraph {
      * @param dropoutSeed seeds the LoRA dropout masks, so a recomputed step gives the same gradient
      */
     public StepOutput forwardBackward(TokenBatch batch, long dropoutSeed) {
+        if (g.sd.getFunction(GRAD_FUNCTION) == null) {
+            g.sd.createGradFunction(); // as calculateGradientsAndOutputs would, so its session can get the arena first
+        }
+        StepArena arena = StepArena.of(g.sd.getFunction(GRAD_FUNCTION));
         Map<String, INDArray> ph = placeholders(batch, dropoutSeed);
         try {
             OutAndGrad r = g.sd.calculateGradientsAndOutputs(ph, List.of(LOSS_SUM), trainable.names());
             Map<String, INDArray> grads = new LinkedHashMap<>();
             for (String name : trainable.names()) {
                 INDArray grad = r.getGradients().get(name);
-                grads.put(name, grad != null ? grad : Nd4j.zeros(g.spec.dtype(), trainable.shape(name)));
+                // copies the caller owns (StepOutput.close frees them); the arena frees the originals
+                grads.put(name, grad != null ? grad.dup() : Nd4j.zeros(g.spec.dtype(), trainable.shape(name)));
             }
             return new StepOutput(r.getOutputs().get(LOSS_SUM).getDouble(0), batch.lossTokens(), grads);
         } finally {
+            arena.closeAll();
             NativeArrays.close(ph.values());
         }
     }
