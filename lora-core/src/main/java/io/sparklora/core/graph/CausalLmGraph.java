@@ -4,6 +4,7 @@ import io.sparklora.core.lora.LoraModule;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.lora.ParameterLayout;
 import io.sparklora.core.model.BaseModel;
+import io.sparklora.core.model.NativeArrays;
 import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
@@ -28,6 +29,8 @@ public final class CausalLmGraph {
     }
     static final String LOGITS = "logits";
     static final String LOSS_SUM = "loss_sum";
+    /** The name under which SameDiff keeps the gradient function it derives from the graph. */
+    private static final String GRAD_FUNCTION = "grad";
 
     private final GraphContext g;
     private final ParameterLayout trainable;
@@ -82,7 +85,12 @@ public final class CausalLmGraph {
     public void setTrainable(float[] theta) {
         trainable.checkSize(theta);
         for (String name : trainable.names()) {
-            g.sd.getArrForVarName(name).assign(trainable.array(theta, name));
+            INDArray value = trainable.array(theta, name);
+            try {
+                g.sd.getArrForVarName(name).assign(value);
+            } finally {
+                NativeArrays.close(value);
+            }
         }
     }
 
@@ -106,7 +114,12 @@ public final class CausalLmGraph {
     }
 
     public float[] trainableVector() {
-        return trainable.flatten(trainableArrays());
+        Map<String, INDArray> copies = trainableArrays();
+        try {
+            return trainable.flatten(copies);
+        } finally {
+            NativeArrays.close(copies.values());
+        }
     }
 
     /** tokens: [rows·T] → logits [rows·T, V]. */
@@ -118,16 +131,26 @@ public final class CausalLmGraph {
         int[] noTargets = new int[tokens.length];
         java.util.Arrays.fill(noTargets, TokenBatch.IGNORE);
         TokenBatch batch = new TokenBatch(tokens.length / t, t, tokens, noTargets);
-        INDArray logits = g.sd.output(placeholders(batch, null), LOGITS).get(LOGITS);
-        SessionArrays.release(g.sd, List.of(logits));
-        return logits;
+        StepArena arena = StepArena.of(g.sd);
+        Map<String, INDArray> ph = placeholders(batch, null);
+        try {
+            return g.sd.output(ph, LOGITS).get(LOGITS).dup(); // a copy the caller owns; the arena frees the original
+        } finally {
+            arena.closeAll();
+            NativeArrays.close(ph.values());
+        }
     }
 
     /** Forward only: the summed loss (dropout off), for evaluation. */
     public double lossSum(TokenBatch batch) {
-        double loss = g.sd.output(placeholders(batch, null), LOSS_SUM).get(LOSS_SUM).getDouble(0);
-        SessionArrays.release(g.sd, List.of());
-        return loss;
+        StepArena arena = StepArena.of(g.sd);
+        Map<String, INDArray> ph = placeholders(batch, null);
+        try {
+            return g.sd.output(ph, LOSS_SUM).get(LOSS_SUM).getDouble(0);
+        } finally {
+            arena.closeAll();
+            NativeArrays.close(ph.values());
+        }
     }
 
     /**
@@ -136,16 +159,24 @@ public final class CausalLmGraph {
      * @param dropoutSeed seeds the LoRA dropout masks, so a recomputed step gives the same gradient
      */
     public StepOutput forwardBackward(TokenBatch batch, long dropoutSeed) {
-        OutAndGrad r = g.sd.calculateGradientsAndOutputs(placeholders(batch, dropoutSeed), List.of(LOSS_SUM),
-                trainable.names());
-        Map<String, INDArray> grads = new LinkedHashMap<>();
-        for (String name : trainable.names()) {
-            INDArray grad = r.getGradients().get(name);
-            grads.put(name, grad != null ? grad : Nd4j.zeros(g.spec.dtype(), trainable.shape(name)));
+        if (g.sd.getFunction(GRAD_FUNCTION) == null) {
+            g.sd.createGradFunction(); // as calculateGradientsAndOutputs would, so its session can get the arena first
         }
-        double loss = r.getOutputs().get(LOSS_SUM).getDouble(0);
-        SessionArrays.release(g.sd, grads.values());
-        return new StepOutput(loss, batch.lossTokens(), grads);
+        StepArena arena = StepArena.of(g.sd.getFunction(GRAD_FUNCTION));
+        Map<String, INDArray> ph = placeholders(batch, dropoutSeed);
+        try {
+            OutAndGrad r = g.sd.calculateGradientsAndOutputs(ph, List.of(LOSS_SUM), trainable.names());
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            for (String name : trainable.names()) {
+                INDArray grad = r.getGradients().get(name);
+                // copies the caller owns (StepOutput.close frees them); the arena frees the originals
+                grads.put(name, grad != null ? grad.dup() : Nd4j.zeros(g.spec.dtype(), trainable.shape(name)));
+            }
+            return new StepOutput(r.getOutputs().get(LOSS_SUM).getDouble(0), batch.lossTokens(), grads);
+        } finally {
+            arena.closeAll();
+            NativeArrays.close(ph.values());
+        }
     }
 
     private Map<String, INDArray> placeholders(TokenBatch batch, Long dropoutSeed) {
@@ -167,7 +198,7 @@ public final class CausalLmGraph {
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(GraphContext.INPUT_IDS, Nd4j.createFromArray(batch.tokens()));
         ph.put(GraphContext.TARGET_ONE_HOT, targetOneHot);
-        ph.put(GraphContext.TARGET_WEIGHT, Nd4j.createFromArray(weight).castTo(g.spec.dtype()));
+        ph.put(GraphContext.TARGET_WEIGHT, Nd4j.create(weight, new long[]{n}, g.spec.dtype()));
         if (g.spec.mode() == GraphMode.FULL) {
             INDArray inputOneHot = Nd4j.zeros(g.spec.dtype(), n, vocab); // [N, V]
             for (int i = 0; i < n; i++) {
@@ -203,7 +234,7 @@ public final class CausalLmGraph {
         for (int i = 0; i < mask.length; i++) {
             mask[i] = rng.nextDouble() < p ? 0 : keep;
         }
-        return Nd4j.createFromArray(mask).reshape(n, in).castTo(g.spec.dtype());
+        return Nd4j.create(mask, new long[]{n, in}, g.spec.dtype());
     }
 
     /** The base weights as the graph holds them, for checks that the frozen base never changes. */

@@ -1,6 +1,8 @@
 package io.sparklora.core.infer;
 
 import io.sparklora.core.graph.CausalLmGraph;
+import io.sparklora.core.model.Arrays2;
+import io.sparklora.core.model.NativeArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -31,6 +33,10 @@ public final class GraphNextTokenModel implements NextTokenModel {
         java.util.Arrays.fill(window, PAD);
         System.arraycopy(context, 0, window, 0, context.length);
         INDArray logits = graph.logits(window); // [T, V]
-        return logits.getRow(context.length - 1).dup().toFloatVector();
+        try {
+            return Arrays2.toFloats(logits.getRow(context.length - 1));
+        } finally {
+            NativeArrays.close(logits); // one per generated token: see NativeArrays
+        }
     }
 }

@@ -25,8 +25,9 @@ public final class ShardStep {
             for (int i = start; i < Math.min(picked.length, start + plan.microBatchRows()); i++) {
                 rows.add(shard.get(picked[i]));
             }
-            StepOutput out = graph.forwardBackward(Batches.of(rows), Seeds.mix(plan.seed(), round, shardIndex, micro));
-            sum = sum.plus(new RoundContribution(out.lossSum(), out.tokens(), out.flatGradient(graph.trainableLayout())));
+            try (StepOutput out = graph.forwardBackward(Batches.of(rows), Seeds.mix(plan.seed(), round, shardIndex, micro))) {
+                sum = sum.plus(new RoundContribution(out.lossSum(), out.tokens(), out.flatGradient(graph.trainableLayout())));
+            }
         }
         return sum;
     }

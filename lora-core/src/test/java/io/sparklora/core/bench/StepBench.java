@@ -44,10 +44,12 @@ public final class StepBench {
         for (int i = -warmup; i < reps; i++) {
             System.gc();
             long start = System.nanoTime();
-            StepOutput out = graph.forwardBackward(f.batch(), 0);
-            long nanos = System.nanoTime() - start;
+            long nanos;
+            try (StepOutput out = graph.forwardBackward(f.batch(), 0)) {
+                nanos = System.nanoTime() - start;
+                loss = out.lossSum();
+            }
             heapPeak = Math.max(heapPeak, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-            loss = out.lossSum();
             if (i >= 0) {
                 seconds[i] = nanos / 1e9;
             }

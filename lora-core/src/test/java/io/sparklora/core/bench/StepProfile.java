@@ -27,7 +27,7 @@ public final class StepProfile {
         profile.reset();
         for (int i = 0; i < steps; i++) {
             long start = System.nanoTime();
-            graph.forwardBackward(f.batch(), 0);
+            graph.forwardBackward(f.batch(), 0).close();
             profile.stepDone(System.nanoTime() - start);
         }
         System.out.println(mode + " step on " + args[0] + ", " + steps + " steps:");
