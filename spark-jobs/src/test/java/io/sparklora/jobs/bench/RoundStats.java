@@ -1,7 +1,8 @@
 package io.sparklora.jobs.bench;
 
+import io.sparklora.core.bench.BenchJson;
+
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -154,13 +155,8 @@ final class RoundStats {
         return median(values);
     }
 
-    static Double median(double[] sorted) {
-        if (sorted.length == 0) {
-            return null;
-        }
-        double[] s = sorted.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    /** The median of the values (any order), or null when there are none. */
+    static Double median(double[] values) {
+        return values.length == 0 ? null : BenchJson.median(values);
     }
 }
