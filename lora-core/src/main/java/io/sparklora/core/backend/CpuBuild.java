@@ -8,8 +8,9 @@ import java.util.stream.Stream;
 /**
  * Chooses which of ND4J's x86-64 CPU builds JavaCPP loads. The oneDNN/AVX-512 build is packaged by default and ran
  * the LoRA step about 1.6x faster than the plain build on an AVX-512 machine (README, "ND4J CPU backend"), but
- * JavaCPP loads it only when the platform-extension property names it. This sets that property when the build is
- * on the class path, the CPU has AVX-512, and the user has not chosen: it must run before ND4J first loads.
+ * JavaCPP picks a build by the platform-extension property. Unless the user has chosen, this sets that property:
+ * to the oneDNN build when it is on the class path and the CPU has AVX-512, else to the plain build. It must run
+ * before ND4J first loads.
  */
 public final class CpuBuild {
     static final String EXTENSION_PROPERTY = "org.bytedeco.javacpp.platform.extension";
@@ -23,9 +24,10 @@ public final class CpuBuild {
         if (System.getProperty(EXTENSION_PROPERTY) != null) {
             return; // the user's choice, e.g. -Dorg.bytedeco.javacpp.platform.extension= for the plain build
         }
-        if (CpuBuild.class.getClassLoader().getResource(AVX512_LIBRARY) != null && cpuHasAvx512()) {
-            System.setProperty(EXTENSION_PROPERTY, AVX512_EXTENSION);
-        }
+        boolean avx512 = CpuBuild.class.getClassLoader().getResource(AVX512_LIBRARY) != null && cpuHasAvx512();
+        // Set either way: left unset, JavaCPP loads the oneDNN/AVX-512 build whenever it is on the class path, and
+        // on a CPU without AVX-512 that dies of SIGILL while the library loads.
+        System.setProperty(EXTENSION_PROPERTY, avx512 ? AVX512_EXTENSION : "");
     }
 
     static boolean cpuHasAvx512() {
