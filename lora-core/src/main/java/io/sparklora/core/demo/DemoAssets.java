@@ -1,8 +1,8 @@
 package io.sparklora.core.demo;
 
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphMode;
-import io.sparklora.core.graph.GraphSpec;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.TrainingMode;
+import io.sparklora.core.engine.EngineSpec;
 import io.sparklora.core.model.Arrays2;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.BaseModelWriter;
@@ -66,7 +66,7 @@ public final class DemoAssets {
             }
             List<TrainingRow> rows = new RowPacker(PRETRAIN_SEQ, true, 0).pack(encoded);
             BaseModel init = randomBase(config);
-            CausalLmGraph graph = CausalLmGraph.build(init, null, GraphSpec.training(PRETRAIN_SEQ, GraphMode.FULL));
+            CausalLm graph = CausalLm.build(init, null, EngineSpec.training(PRETRAIN_SEQ, TrainingMode.FULL));
             float[] theta = graph.trainableVector();
             OptimizerConfig opt = OptimizerConfig.defaults().withLearningRate(3e-3).withWeightDecay(0.01)
                     .withSchedule(LrSchedule.COSINE, 20);

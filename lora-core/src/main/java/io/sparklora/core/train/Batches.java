@@ -1,6 +1,6 @@
 package io.sparklora.core.train;
 
-import io.sparklora.core.graph.TokenBatch;
+import io.sparklora.core.engine.TokenBatch;
 import io.sparklora.core.text.TrainingRow;
 
 import java.util.List;

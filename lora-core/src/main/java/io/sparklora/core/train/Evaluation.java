@@ -1,6 +1,6 @@
 package io.sparklora.core.train;
 
-import io.sparklora.core.graph.CausalLmGraph;
+import io.sparklora.core.engine.CausalLm;
 import io.sparklora.core.text.TrainingRow;
 
 import java.util.List;
@@ -24,7 +24,7 @@ public final class Evaluation {
         }
     }
 
-    public static Result evaluate(CausalLmGraph graph, List<TrainingRow> rows, int batchRows) {
+    public static Result evaluate(CausalLm graph, List<TrainingRow> rows, int batchRows) {
         Result total = new Result(0, 0);
         for (int start = 0; start < rows.size(); start += batchRows) {
             var batch = Batches.of(rows.subList(start, Math.min(rows.size(), start + batchRows)));

@@ -1,6 +1,6 @@
 package io.sparklora.core.train;
 
-import io.sparklora.core.graph.CausalLmGraph;
+import io.sparklora.core.engine.CausalLm;
 import io.sparklora.core.text.TrainingRow;
 
 import java.util.ArrayList;
@@ -13,11 +13,11 @@ import java.util.function.Consumer;
  * updates θ, so its result equals the distributed run's to float-summation order.
  */
 public final class LocalTrainer {
-    private final CausalLmGraph graph;
+    private final CausalLm graph;
     private final BatchPlan batches;
     private final OptimizerConfig optimizer;
 
-    public LocalTrainer(CausalLmGraph graph, BatchPlan batches, OptimizerConfig optimizer) {
+    public LocalTrainer(CausalLm graph, BatchPlan batches, OptimizerConfig optimizer) {
         this.graph = graph;
         this.batches = batches;
         this.optimizer = optimizer;

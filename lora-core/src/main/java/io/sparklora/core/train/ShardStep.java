@@ -1,7 +1,7 @@
 package io.sparklora.core.train;
 
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.StepOutput;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.StepOutput;
 import io.sparklora.core.text.TrainingRow;
 
 import java.util.ArrayList;
@@ -15,7 +15,7 @@ public final class ShardStep {
     private ShardStep() {
     }
 
-    public static RoundContribution compute(CausalLmGraph graph, float[] theta, List<TrainingRow> shard,
+    public static RoundContribution compute(CausalLm graph, float[] theta, List<TrainingRow> shard,
                                             BatchPlan plan, long round, int shardIndex) {
         graph.setTrainable(theta);
         int[] picked = ShardSampler.rowsForRound(plan.seed(), shardIndex, round, shard.size(), plan.rowsPerWorker());

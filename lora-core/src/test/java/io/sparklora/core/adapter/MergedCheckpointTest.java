@@ -1,8 +1,8 @@
 package io.sparklora.core.adapter;
 
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphMode;
-import io.sparklora.core.graph.GraphSpec;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.TrainingMode;
+import io.sparklora.core.engine.EngineSpec;
 import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.lora.LoraMerge;
 import io.sparklora.core.lora.LoraPlan;
@@ -53,9 +53,9 @@ class MergedCheckpointTest {
         MergedCheckpoint.write(base, baseDir, adapter, plan, mergedDir, DType.F32);
         BaseModel reloaded = BaseModelLoader.load(mergedDir);
 
-        CausalLmGraph withAdapter = CausalLmGraph.build(base, plan, GraphSpec.inference(SEQ));
+        CausalLm withAdapter = CausalLm.build(base, plan, EngineSpec.inference(SEQ));
         withAdapter.setTrainable(theta);
-        CausalLmGraph merged = CausalLmGraph.build(reloaded, null, new GraphSpec(SEQ, DataType.FLOAT, GraphMode.FULL, false));
+        CausalLm merged = CausalLm.build(reloaded, null, new EngineSpec(SEQ, DataType.FLOAT, TrainingMode.FULL, false, false));
         int[] tokens = TinyData.rows(3, SEQ, 4).stream().flatMapToInt(r -> Arrays.stream(r.tokens())).toArray();
         INDArray expected = withAdapter.logits(tokens);
         INDArray actual = merged.logits(tokens);
@@ -64,7 +64,7 @@ class MergedCheckpointTest {
                 / Transforms.abs(expected).maxNumber().doubleValue();
         assertThat(relative).isLessThan(1e-4);
         // The adapter really changes the model, so the equality above is not trivially base == base.
-        CausalLmGraph plainBase = CausalLmGraph.build(base, null, new GraphSpec(SEQ, DataType.FLOAT, GraphMode.FULL, false));
+        CausalLm plainBase = CausalLm.build(base, null, new EngineSpec(SEQ, DataType.FLOAT, TrainingMode.FULL, false, false));
         assertThat(Transforms.abs(plainBase.logits(tokens).sub(expected)).maxNumber().doubleValue()).isGreaterThan(1e-2);
         assertThat(mergedDir.resolve("tokenizer.json")).exists();
     }

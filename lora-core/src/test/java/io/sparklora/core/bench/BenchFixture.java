@@ -3,11 +3,11 @@ package io.sparklora.core.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparklora.core.adapter.PeftAdapter;
 import io.sparklora.core.adapter.PeftAdapterFiles;
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphMode;
-import io.sparklora.core.graph.GraphSpec;
-import io.sparklora.core.graph.StepOutput;
-import io.sparklora.core.graph.TokenBatch;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.TrainingMode;
+import io.sparklora.core.engine.EngineSpec;
+import io.sparklora.core.engine.StepOutput;
+import io.sparklora.core.engine.TokenBatch;
 import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.lora.LoraModule;
 import io.sparklora.core.lora.LoraPlan;
@@ -127,7 +127,7 @@ public final class BenchFixture {
      */
     static void writeReference(Path dir) throws IOException {
         Loaded f = read(dir);
-        CausalLmGraph graph = CausalLmGraph.build(f.base(), f.plan(), GraphSpec.training(f.batch().seqLen(), GraphMode.LORA));
+        CausalLm graph = CausalLm.build(f.base(), f.plan(), EngineSpec.training(f.batch().seqLen(), TrainingMode.LORA));
         graph.setTrainable(f.theta());
         StepOutput out = graph.forwardBackward(f.batch(), 0);
         double sq = 0;

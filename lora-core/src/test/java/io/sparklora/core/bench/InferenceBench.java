@@ -1,7 +1,7 @@
 package io.sparklora.core.bench;
 
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphSpec;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.EngineSpec;
 import io.sparklora.core.lora.LoraMerge;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.lora.ParameterLayout;
@@ -32,11 +32,11 @@ public final class InferenceBench {
         int t = f.batch().seqLen();
         LoraPlan none = new LoraPlan(f.plan().config(), List.of(), new ParameterLayout(new LinkedHashMap<>()));
         BaseModel merged = LoraMerge.merge(f.base(), f.plan(), f.theta());
-        CausalLmGraph base = CausalLmGraph.build(f.base(), none, GraphSpec.inference(t));
-        CausalLmGraph unmerged = CausalLmGraph.build(f.base(), f.plan(), GraphSpec.inference(t));
+        CausalLm base = CausalLm.build(f.base(), none, EngineSpec.inference(t));
+        CausalLm unmerged = CausalLm.build(f.base(), f.plan(), EngineSpec.inference(t));
         unmerged.setTrainable(f.theta());
-        CausalLmGraph mergedGraph = CausalLmGraph.build(merged, none, GraphSpec.inference(t));
-        CausalLmGraph[] graphs = {base, unmerged, mergedGraph};
+        CausalLm mergedGraph = CausalLm.build(merged, none, EngineSpec.inference(t));
+        CausalLm[] graphs = {base, unmerged, mergedGraph};
         String[] names = {"base", "unmerged", "merged"};
 
         Map<String, Object> json = new LinkedHashMap<>();

@@ -1,9 +1,9 @@
 package io.sparklora.core.bench;
 
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphMode;
-import io.sparklora.core.graph.GraphSpec;
-import io.sparklora.core.graph.StepOutput;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.TrainingMode;
+import io.sparklora.core.engine.EngineSpec;
+import io.sparklora.core.engine.StepOutput;
 import org.bytedeco.javacpp.Pointer;
 
 import java.lang.management.ManagementFactory;
@@ -28,13 +28,13 @@ public final class StepBench {
     public static void main(String[] args) throws Exception {
         io.sparklora.core.backend.CpuBuild.select();
         Path dir = Path.of(args[0]);
-        GraphMode mode = GraphMode.valueOf(args[1].toUpperCase());
+        TrainingMode mode = TrainingMode.valueOf(args[1].toUpperCase());
         int warmup = Integer.parseInt(args[2]);
         int reps = Integer.parseInt(args[3]);
         BenchFixture.Loaded f = BenchFixture.read(dir);
         long rssBeforeGraph = BenchJson.procStatusBytes("VmRSS");
-        CausalLmGraph graph = CausalLmGraph.build(f.base(), f.plan(), GraphSpec.training(f.batch().seqLen(), mode));
-        if (mode == GraphMode.LORA) {
+        CausalLm graph = CausalLm.build(f.base(), f.plan(), EngineSpec.training(f.batch().seqLen(), mode));
+        if (mode == TrainingMode.LORA) {
             graph.setTrainable(f.theta());
         }
         long trainable = graph.trainableLayout().size();
@@ -56,7 +56,7 @@ public final class StepBench {
         }
         ModelFlops flops = ModelFlops.of(f.base().config(), f.plan(), f.batch().rows(), f.batch().seqLen());
         double median = BenchJson.median(seconds);
-        double modelFlops = mode == GraphMode.LORA ? flops.loraStep() : flops.fullStep();
+        double modelFlops = mode == TrainingMode.LORA ? flops.loraStep() : flops.fullStep();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("fixture", dir.toString());
         json.put("mode", mode.name().toLowerCase());

@@ -1,9 +1,9 @@
 package io.sparklora.core.bench;
 
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphMode;
-import io.sparklora.core.graph.GraphSpec;
-import io.sparklora.core.graph.TokenBatch;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.TrainingMode;
+import io.sparklora.core.engine.EngineSpec;
+import io.sparklora.core.engine.TokenBatch;
 import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.model.BaseModel;
@@ -44,7 +44,7 @@ public final class StepTime {
         }
         BaseModel base = BaseModel.of(c, weights);
         LoraPlan plan = LoraPlan.of(LoraConfig.defaults(), base.layout());
-        CausalLmGraph graph = CausalLmGraph.build(base, plan, GraphSpec.training(128, GraphMode.LORA));
+        CausalLm graph = CausalLm.build(base, plan, EngineSpec.training(128, TrainingMode.LORA));
         graph.setTrainable(plan.initialParameters());
         Random rng = new Random(1);
         int n = 4 * 128;

@@ -1,5 +1,11 @@
 package io.sparklora.core.graph;
 
+import io.sparklora.core.engine.StepOutput;
+
+import io.sparklora.core.engine.TokenBatch;
+
+import io.sparklora.core.engine.TrainingMode;
+
 import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.lora.TargetModules;
@@ -46,7 +52,7 @@ class GradientCheckTest {
     void loraGradientsMatchFiniteDifferences(ModelConfig config) {
         BaseModel base = TinyModels.random(config, 11);
         LoraPlan plan = LoraPlan.of(new LoraConfig(2, 4, 0.25, new TargetModules.AllLinear(), false, 5), base.layout());
-        CausalLmGraph graph = CausalLmGraph.build(base, plan, new GraphSpec(SEQ, DataType.DOUBLE, GraphMode.LORA, true));
+        CausalLmGraph graph = CausalLmGraph.build(base, plan, new GraphSpec(SEQ, DataType.DOUBLE, TrainingMode.LORA, true));
         Map<String, INDArray> theta = randomValues(graph, 3);
         check(graph, theta, 40);
     }
@@ -55,7 +61,7 @@ class GradientCheckTest {
     @MethodSource("families")
     void fullFineTuningGradientsMatchFiniteDifferences(ModelConfig config) {
         BaseModel base = TinyModels.random(config, 12);
-        CausalLmGraph graph = CausalLmGraph.build(base, null, new GraphSpec(SEQ, DataType.DOUBLE, GraphMode.FULL, false));
+        CausalLmGraph graph = CausalLmGraph.build(base, null, new GraphSpec(SEQ, DataType.DOUBLE, TrainingMode.FULL, false));
         Map<String, INDArray> theta = new LinkedHashMap<>();
         graph.trainableArrays().forEach((k, v) -> theta.put(k, v.castTo(DataType.DOUBLE)));
         check(graph, theta, 40);

@@ -1,8 +1,8 @@
 package io.sparklora.core.train;
 
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphMode;
-import io.sparklora.core.graph.GraphSpec;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.TrainingMode;
+import io.sparklora.core.engine.EngineSpec;
 import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.lora.TargetModules;
@@ -40,9 +40,9 @@ class LoraTrainingTest {
     void adapterStartsAtTheBaseModelExactly(ModelConfig config) throws Exception {
         BaseModel base = BaseModelLoader.load(TinyModels.write(TinyModels.random(config, 1), dir));
         LoraPlan plan = LoraPlan.of(new LoraConfig(4, 8, 0.0, new TargetModules.AllLinear(), false, 3), base.layout());
-        CausalLmGraph adapted = CausalLmGraph.build(base, plan, GraphSpec.inference(SEQ));
+        CausalLm adapted = CausalLm.build(base, plan, EngineSpec.inference(SEQ));
         adapted.setTrainable(plan.initialParameters());
-        CausalLmGraph plain = CausalLmGraph.build(base, null, new GraphSpec(SEQ, adapted.spec().dtype(), GraphMode.FULL, false));
+        CausalLm plain = CausalLm.build(base, null, new EngineSpec(SEQ, adapted.spec().dtype(), TrainingMode.FULL, false, false));
         int[] tokens = TinyData.rows(2, SEQ, 5).stream().flatMapToInt(r -> java.util.Arrays.stream(r.tokens())).toArray();
 
         assertThat(adapted.logits(tokens)).isEqualTo(plain.logits(tokens)); // B = 0: W0·x + s·0·A·x == W0·x, bit for bit
@@ -54,7 +54,7 @@ class LoraTrainingTest {
         BaseModel base = BaseModelLoader.load(TinyModels.write(TinyModels.random(config, 2), dir));
         Map<String, INDArray> baseBefore = copies(base);
         LoraPlan plan = LoraPlan.of(new LoraConfig(4, 8, 0.0, new TargetModules.AllLinear(), false, 3), base.layout());
-        CausalLmGraph graph = CausalLmGraph.build(base, plan, GraphSpec.training(SEQ, GraphMode.LORA));
+        CausalLm graph = CausalLm.build(base, plan, EngineSpec.training(SEQ, TrainingMode.LORA));
         List<TrainingRow> rows = TinyData.rows(2, SEQ, 9);
         float[] theta0 = plan.initialParameters();
         float[] theta = theta0.clone();
@@ -78,7 +78,7 @@ class LoraTrainingTest {
     @MethodSource("families")
     void fullFineTuningTrainsEveryWeight(ModelConfig config) {
         BaseModel base = TinyModels.random(config, 4);
-        CausalLmGraph graph = CausalLmGraph.build(base, null, GraphSpec.training(SEQ, GraphMode.FULL));
+        CausalLm graph = CausalLm.build(base, null, EngineSpec.training(SEQ, TrainingMode.FULL));
         float[] theta0 = graph.trainableVector();
         float[] theta = theta0.clone();
         OptimizerConfig opt = OptimizerConfig.defaults().withLearningRate(1e-2).withSchedule(LrSchedule.CONSTANT, 0);

@@ -1,7 +1,7 @@
 package io.sparklora.jobs.cli;
 
 import io.sparklora.core.infer.Generator;
-import io.sparklora.core.infer.GraphNextTokenModel;
+import io.sparklora.core.infer.EngineNextTokenModel;
 import io.sparklora.core.infer.SamplingConfig;
 import io.sparklora.core.text.TextTokenizer;
 
@@ -79,7 +79,7 @@ final class GenerateCommand {
                 longest = Math.max(longest, ids.length);
             }
             int seqLen = seqLen(model.base().config().maxPositions(), longest, maxNew);
-            GraphNextTokenModel next = new GraphNextTokenModel(model.graph(seqLen));
+            EngineNextTokenModel next = new EngineNextTokenModel(model.graph(seqLen));
             Generator generator = new Generator(next, next.maxContext());
             out.println("model: " + model.describe());
             out.println("sampling: " + (sampling.isGreedy() ? "greedy" : "temperature " + temperature + ", top-p "

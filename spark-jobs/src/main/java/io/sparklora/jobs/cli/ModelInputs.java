@@ -1,8 +1,8 @@
 package io.sparklora.jobs.cli;
 
 import io.sparklora.core.adapter.PeftAdapterFiles;
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphSpec;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.EngineSpec;
 import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.lora.ParameterLayout;
@@ -36,8 +36,8 @@ final class ModelInputs {
         }
 
         /** An inference graph (dropout off) of this sequence length with the adapter's θ set. */
-        CausalLmGraph graph(int seqLen) {
-            CausalLmGraph graph = CausalLmGraph.build(base, plan, GraphSpec.inference(seqLen));
+        CausalLm graph(int seqLen) {
+            CausalLm graph = CausalLm.build(base, plan, EngineSpec.inference(seqLen));
             graph.setTrainable(theta);
             return graph;
         }

@@ -79,7 +79,9 @@ final class CanonicalForm {
                 "learning_rate", t.learningRate(), "schedule", ConfigNames.of(t.schedule()),
                 "warmup_steps", t.warmupSteps(), "weight_decay", t.weightDecay(), "max_grad_norm", t.maxGradNorm(),
                 "adam_beta1", t.adamBeta1(), "adam_beta2", t.adamBeta2(), "adam_epsilon", t.adamEpsilon(),
-                "seed", t.seed(), "nan_policy", ConfigNames.of(t.nanPolicy()));
+                "seed", t.seed(), "nan_policy", ConfigNames.of(t.nanPolicy()),
+                // the same result either way: written only when on, so turning it on keeps a run resumable
+                "activation_checkpointing", t.activationCheckpointing() ? true : null);
     }
 
     /** sync_every means nothing under gradient averaging, so only parameter averaging writes (and hashes) it. */

@@ -148,7 +148,8 @@ final class ConfigBinder {
                 s.number("adam_beta2", OptimizerConfig.DEFAULT_BETA2),
                 s.number("adam_epsilon", OptimizerConfig.DEFAULT_EPSILON),
                 s.longInteger("seed", BatchPlan.DEFAULT_SEED),
-                s.choice("nan_policy", NanPolicy.class, TrainSection.DEFAULT_NAN_POLICY));
+                s.choice("nan_policy", NanPolicy.class, TrainSection.DEFAULT_NAN_POLICY),
+                s.flag("activation_checkpointing", TrainSection.DEFAULT_ACTIVATION_CHECKPOINTING));
     }
 
     /** Global rows per round: batch_rows as given, or batch_tokens turned into whole rows of max_seq_len tokens. */

@@ -21,7 +21,7 @@ final class ConfigSchema {
                 "add_bos", "add_eos"));
         keys.put("train", List.of("batch_rows", "batch_tokens", "micro_batch_rows", "rounds", "epochs", "learning_rate",
                 "schedule", "warmup_steps", "weight_decay", "max_grad_norm", "adam_beta1", "adam_beta2", "adam_epsilon",
-                "seed", "nan_policy"));
+                "seed", "nan_policy", "activation_checkpointing"));
         keys.put("distributed", List.of("workers", "averaging", "sync_every"));
         keys.put("eval", List.of("every_rounds", "max_rows"));
         keys.put("checkpoint", List.of("every_rounds", "keep"));

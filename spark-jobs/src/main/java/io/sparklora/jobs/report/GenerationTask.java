@@ -1,11 +1,11 @@
 package io.sparklora.jobs.report;
 
-import io.sparklora.core.infer.GraphNextTokenModel;
+import io.sparklora.core.infer.EngineNextTokenModel;
 import io.sparklora.jobs.data.ExecutorTokenizers;
 import io.sparklora.jobs.io.SerializableHadoopConf;
 import io.sparklora.jobs.train.DeviceBinding;
 import io.sparklora.jobs.train.ExecutorModels;
-import io.sparklora.jobs.train.GraphKey;
+import io.sparklora.jobs.train.EngineKey;
 import org.apache.spark.api.java.function.Function;
 
 import java.util.ArrayList;
@@ -17,7 +17,7 @@ import java.util.Optional;
  * greedy completions of each example under the initial θ (B = 0: exactly the base model) and under the trained θ.
  */
 final class GenerationTask implements Function<Integer, List<GenerationRow>> {
-    private final GraphKey key;
+    private final EngineKey key;
     private final String tokenizerUri;
     private final boolean addBos;
     private final List<ReportExample> examples;
@@ -25,7 +25,7 @@ final class GenerationTask implements Function<Integer, List<GenerationRow>> {
     private final float[] trainedTheta;
     private final SerializableHadoopConf conf;
 
-    GenerationTask(GraphKey key, String tokenizerUri, boolean addBos, List<ReportExample> examples, float[] initialTheta,
+    GenerationTask(EngineKey key, String tokenizerUri, boolean addBos, List<ReportExample> examples, float[] initialTheta,
                    float[] trainedTheta, SerializableHadoopConf conf) {
         this.key = key;
         this.tokenizerUri = tokenizerUri;
@@ -41,7 +41,7 @@ final class GenerationTask implements Function<Integer, List<GenerationRow>> {
         DeviceBinding.bindCurrentTask();
         Completions completions = new Completions(ExecutorTokenizers.get(tokenizerUri, conf.get()), addBos);
         return ExecutorModels.withGraph(key, conf.get(), graph -> {
-            GraphNextTokenModel model = new GraphNextTokenModel(graph);
+            EngineNextTokenModel model = new EngineNextTokenModel(graph);
             List<Optional<String>> base = new ArrayList<>();
             graph.setTrainable(initialTheta);
             for (ReportExample ex : examples) {

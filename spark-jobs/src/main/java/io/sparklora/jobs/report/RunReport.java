@@ -6,7 +6,7 @@ import io.sparklora.jobs.config.JobConfig;
 import io.sparklora.jobs.io.HadoopFiles;
 import io.sparklora.jobs.io.SerializableHadoopConf;
 import io.sparklora.jobs.train.ExecutorModels;
-import io.sparklora.jobs.train.GraphKey;
+import io.sparklora.jobs.train.EngineKey;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -45,7 +45,7 @@ public final class RunReport {
      * @param evalKey the evaluation graph's key (dropout off), so executors reuse the pooled graph
      * @param initialTheta θ before training (B = 0, the base model); {@code trainedTheta} the final θ
      */
-    public record Inputs(JobConfig config, GraphKey evalKey, List<TextExample> validationExamples, float[] initialTheta,
+    public record Inputs(JobConfig config, EngineKey evalKey, List<TextExample> validationExamples, float[] initialTheta,
                          float[] trainedTheta, SerializableHadoopConf conf) {
     }
 

@@ -11,12 +11,12 @@ import java.util.List;
 
 /** Validation loss of one shard's rows under θ, dropout off. */
 final class EvalTask implements FlatMapFunction<Iterator<ShardBlock>, Evaluation.Result> {
-    private final GraphKey key;
+    private final EngineKey key;
     private final Broadcast<float[]> theta;
     private final int batchRows;
     private final Broadcast<SerializableHadoopConf> conf;
 
-    EvalTask(GraphKey key, Broadcast<float[]> theta, int batchRows, Broadcast<SerializableHadoopConf> conf) {
+    EvalTask(EngineKey key, Broadcast<float[]> theta, int batchRows, Broadcast<SerializableHadoopConf> conf) {
         this.key = key;
         this.theta = theta;
         this.batchRows = batchRows;

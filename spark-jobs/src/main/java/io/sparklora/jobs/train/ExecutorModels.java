@@ -1,7 +1,7 @@
 package io.sparklora.jobs.train;
 
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphSpec;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.EngineSpec;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.BaseModelLoader;
@@ -36,7 +36,7 @@ public final class ExecutorModels {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
     private static final Map<String, java.nio.file.Path> LOCAL_DIRS = new ConcurrentHashMap<>();
     private static final Map<String, BaseModel> MODELS = new ConcurrentHashMap<>();
-    private static final Map<GraphKey, ConcurrentLinkedQueue<CausalLmGraph>> POOLS = new ConcurrentHashMap<>();
+    private static final Map<EngineKey, ConcurrentLinkedQueue<CausalLm>> POOLS = new ConcurrentHashMap<>();
 
     private ExecutorModels() {
     }
@@ -74,13 +74,14 @@ public final class ExecutorModels {
     }
 
     /** Runs {@code work} with a graph no other task uses meanwhile; the graph goes back to the pool afterwards. */
-    public static <T> T withGraph(GraphKey key, Configuration conf, Function<CausalLmGraph, T> work) {
-        ConcurrentLinkedQueue<CausalLmGraph> pool = POOLS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
-        CausalLmGraph graph = pool.poll();
+    public static <T> T withGraph(EngineKey key, Configuration conf, Function<CausalLm, T> work) {
+        ConcurrentLinkedQueue<CausalLm> pool = POOLS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
+        CausalLm graph = pool.poll();
         if (graph == null) {
             BaseModel base = base(key.modelUri(), conf);
             LoraPlan plan = key.lora() == null ? null : LoraPlan.of(key.lora(), base.layout());
-            graph = CausalLmGraph.build(base, plan, new GraphSpec(key.seqLen(), DataType.FLOAT, key.mode(), key.withDropout()));
+            graph = CausalLm.build(base, plan, new EngineSpec(key.seqLen(), DataType.FLOAT, key.mode(), key.withDropout(),
+                    key.activationCheckpointing()));
         }
         try {
             return work.apply(graph);

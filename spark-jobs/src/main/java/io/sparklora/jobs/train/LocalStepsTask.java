@@ -23,7 +23,7 @@ final class LocalStepsTask implements FlatMapFunction<Iterator<ShardBlock>, Loca
     record Result(float[] theta, double lossSum, long tokens) implements java.io.Serializable {
     }
 
-    private final GraphKey key;
+    private final EngineKey key;
     private final Broadcast<float[]> theta;
     private final BatchPlan plan;
     private final OptimizerConfig optimizer;
@@ -32,7 +32,7 @@ final class LocalStepsTask implements FlatMapFunction<Iterator<ShardBlock>, Loca
     private final long totalRounds;
     private final Broadcast<SerializableHadoopConf> conf;
 
-    LocalStepsTask(GraphKey key, Broadcast<float[]> theta, BatchPlan plan, OptimizerConfig optimizer, long firstRound,
+    LocalStepsTask(EngineKey key, Broadcast<float[]> theta, BatchPlan plan, OptimizerConfig optimizer, long firstRound,
                    int steps, long totalRounds, Broadcast<SerializableHadoopConf> conf) {
         this.key = key;
         this.theta = theta;

@@ -13,14 +13,14 @@ import java.util.List;
 
 /** The executor side of a synchronous round: one task per shard, returning that shard's summed loss and gradient. */
 final class RoundTask implements FlatMapFunction<Iterator<ShardBlock>, RoundContribution> {
-    private final GraphKey key;
+    private final EngineKey key;
     private final Broadcast<float[]> theta;
     private final BatchPlan plan;
     private final long round;
     private final Broadcast<SerializableHadoopConf> conf;
     private final FaultInjection faults;
 
-    RoundTask(GraphKey key, Broadcast<float[]> theta, BatchPlan plan, long round, Broadcast<SerializableHadoopConf> conf,
+    RoundTask(EngineKey key, Broadcast<float[]> theta, BatchPlan plan, long round, Broadcast<SerializableHadoopConf> conf,
               FaultInjection faults) {
         this.key = key;
         this.theta = theta;

@@ -2,7 +2,7 @@ package io.sparklora.jobs.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparklora.core.adapter.PeftAdapter;
-import io.sparklora.core.graph.GraphMode;
+import io.sparklora.core.engine.TrainingMode;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.model.ModelConfig;
 import io.sparklora.core.model.ModelConfigJson;
@@ -145,8 +145,10 @@ public final class TrainingMaster {
         String baseFingerprint = sc.parallelize(List.of(config.model().path()), 1)
                 .map(uri -> ExecutorModels.base(uri, conf.get()).fingerprint()).first();
 
-        GraphKey trainKey = new GraphKey(config.model().path(), config.lora(), config.data().maxSeqLen(), GraphMode.LORA, true);
-        GraphKey evalKey = new GraphKey(config.model().path(), config.lora(), config.data().maxSeqLen(), GraphMode.LORA, false);
+        EngineKey trainKey = new EngineKey(config.model().path(), config.lora(), config.data().maxSeqLen(), TrainingMode.LORA, true,
+                config.train().activationCheckpointing());
+        EngineKey evalKey = new EngineKey(config.model().path(), config.lora(), config.data().maxSeqLen(), TrainingMode.LORA, false,
+                false);
         float[] theta = resume.map(Checkpoint::theta).orElseGet(plan::initialParameters);
         AdamWState optState = resume.map(Checkpoint::optimizer)
                 .orElseGet(() -> new AdamWState(0, new float[theta.length], new float[theta.length]));
@@ -228,7 +230,7 @@ public final class TrainingMaster {
     }
 
     /** One synchronous round; empty when the policy skipped a non-finite update. */
-    private Optional<RoundMetrics> synchronousRound(JavaRDD<ShardBlock> blocks, GraphKey key, BatchPlan batches,
+    private Optional<RoundMetrics> synchronousRound(JavaRDD<ShardBlock> blocks, EngineKey key, BatchPlan batches,
                                                     float[] theta, long round, DriverStep driver) {
         sc.setJobDescription("SparkLoRA round " + (round + 1));
         Broadcast<float[]> shipped = sc.broadcast(theta);
@@ -254,7 +256,7 @@ public final class TrainingMaster {
      * but not equal to single-JVM training: A and B are averaged separately (the mean of B·A is not B̄·Ā) and the
      * local optimizer moments restart every period.
      */
-    private RoundMetrics parameterAveragingPeriod(JavaRDD<ShardBlock> blocks, GraphKey key, BatchPlan batches,
+    private RoundMetrics parameterAveragingPeriod(JavaRDD<ShardBlock> blocks, EngineKey key, BatchPlan batches,
                                                   float[] theta, long round, int k, long rounds) {
         sc.setJobDescription("SparkLoRA rounds " + (round + 1) + "-" + Math.min(rounds, round + k) + " (parameter averaging)");
         Broadcast<float[]> shipped = sc.broadcast(theta);
@@ -286,7 +288,7 @@ public final class TrainingMaster {
     }
 
     /** Validation loss and perplexity under θ, recorded in metrics (and in the summary as before/after). */
-    private void evaluate(GraphKey key, float[] theta, PreparedData data, long round, String label,
+    private void evaluate(EngineKey key, float[] theta, PreparedData data, long round, String label,
                           List<Map<String, Object>> metrics, Map<String, Object> summary) {
         if (data.validation() == null) {
             return;

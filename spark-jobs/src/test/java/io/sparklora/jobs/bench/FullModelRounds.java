@@ -1,6 +1,6 @@
 package io.sparklora.jobs.bench;
 
-import io.sparklora.core.graph.GraphMode;
+import io.sparklora.core.engine.TrainingMode;
 import io.sparklora.core.lora.ParameterLayout;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.BaseModelLoader;
@@ -17,7 +17,7 @@ import io.sparklora.jobs.data.ShardBlock;
 import io.sparklora.jobs.io.SerializableHadoopConf;
 import io.sparklora.jobs.train.DeviceBinding;
 import io.sparklora.jobs.train.ExecutorModels;
-import io.sparklora.jobs.train.GraphKey;
+import io.sparklora.jobs.train.EngineKey;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -32,7 +32,7 @@ import java.util.List;
 /**
  * The baseline the LoRA rounds are compared with: full-model data-parallel training on the same model, data, shards
  * and batch plan. Every round broadcasts the whole flat weight vector, each task computes the gradient of every base
- * weight ({@link GraphMode#FULL} graph, same {@link ShardStep} as the LoRA task) and the full-size gradients are
+ * weight ({@link TrainingMode#FULL} graph, same {@link ShardStep} as the LoRA task) and the full-size gradients are
  * tree-aggregated back; the driver then takes the AdamW step, as in the real job. Bytes per round are those of full
  * parameter averaging as well: θ out and one θ-sized vector back per worker.
  */
@@ -51,7 +51,7 @@ final class FullModelRounds {
                 config.distributed().workers(), config.train().seed(), config.eval().maxRows(), shippedConf);
         BaseModel base = BaseModelLoader.load(Path.of(config.model().path()));
         float[] theta = new ParameterLayout(base.layout().parameterShapes()).flatten(base.weights());
-        GraphKey key = new GraphKey(config.model().path(), null, config.data().maxSeqLen(), GraphMode.FULL, false);
+        EngineKey key = new EngineKey(config.model().path(), null, config.data().maxSeqLen(), TrainingMode.FULL, false, false);
         BatchPlan batches = config.batchPlan();
         DriverStep driver = new DriverStep(config.train().optimizer(), rounds,
                 new AdamW(config.train().optimizer(), theta.length));
@@ -85,13 +85,13 @@ final class FullModelRounds {
 
     /** One shard's summed loss and full-size gradient, like the job's RoundTask but on a full-model graph. */
     static final class Task implements FlatMapFunction<Iterator<ShardBlock>, RoundContribution> {
-        private final GraphKey key;
+        private final EngineKey key;
         private final Broadcast<float[]> theta;
         private final BatchPlan plan;
         private final long round;
         private final Broadcast<SerializableHadoopConf> conf;
 
-        Task(GraphKey key, Broadcast<float[]> theta, BatchPlan plan, long round, Broadcast<SerializableHadoopConf> conf) {
+        Task(EngineKey key, Broadcast<float[]> theta, BatchPlan plan, long round, Broadcast<SerializableHadoopConf> conf) {
             this.key = key;
             this.theta = theta;
             this.plan = plan;

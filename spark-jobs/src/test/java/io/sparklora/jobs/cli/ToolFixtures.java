@@ -2,8 +2,8 @@ package io.sparklora.jobs.cli;
 
 import io.sparklora.core.adapter.PeftAdapter;
 import io.sparklora.core.adapter.PeftAdapterFiles;
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphSpec;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.EngineSpec;
 import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.lora.LoraModule;
 import io.sparklora.core.lora.LoraPlan;
@@ -79,7 +79,7 @@ final class ToolFixtures {
 
     /** Logits [T, V] of one row of tokens, for a model with (plan, θ) or without an adapter (empty plan). */
     static float[][] logits(BaseModel base, LoraPlan plan, float[] theta, int[] tokens) {
-        CausalLmGraph graph = CausalLmGraph.build(base, plan, GraphSpec.inference(tokens.length));
+        CausalLm graph = CausalLm.build(base, plan, EngineSpec.inference(tokens.length));
         graph.setTrainable(theta);
         var l = graph.logits(tokens);
         float[][] out = new float[(int) l.rows()][];

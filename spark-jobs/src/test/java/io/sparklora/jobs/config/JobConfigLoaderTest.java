@@ -34,7 +34,7 @@ class JobConfigLoaderTest {
                 "answer", "/data/chat-val", 0.0, 256, false, 0.1, LongRowPolicy.REJECT, false, false));
         assertThat(c.data().promptCompletion()).isTrue();
         assertThat(c.train()).isEqualTo(new TrainSection(24, 2, 500, 0, 1e-4, LrSchedule.COSINE, 50, 0.01, 0.5,
-                0.8, 0.99, 1e-6, 99, NanPolicy.SKIP));
+                0.8, 0.99, 1e-6, 99, NanPolicy.SKIP, false));
         assertThat(c.distributed()).isEqualTo(new DistributedSection(3, Averaging.PARAMETER, 8));
         assertThat(c.eval()).isEqualTo(new EvalSection(10, 64));
         assertThat(c.checkpoint()).isEqualTo(new CheckpointSection(50, 5));

@@ -1,9 +1,9 @@
 package io.sparklora.jobs.train;
 
 import io.sparklora.core.adapter.PeftAdapterFiles;
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphMode;
-import io.sparklora.core.graph.GraphSpec;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.TrainingMode;
+import io.sparklora.core.engine.EngineSpec;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.BaseModelLoader;
@@ -81,7 +81,7 @@ class DistributedTrainingTest {
         List<TrainingRow> rows = ShardedRows.inGlobalOrder(prepared.train().collect());
         BaseModel base = BaseModelLoader.load(model);
         LoraPlan plan = LoraPlan.of(config.lora(), base.layout());
-        CausalLmGraph graph = CausalLmGraph.build(base, plan, GraphSpec.training(config.data().maxSeqLen(), GraphMode.LORA));
+        CausalLm graph = CausalLm.build(base, plan, EngineSpec.training(config.data().maxSeqLen(), TrainingMode.LORA));
         float[] single = plan.initialParameters();
         new LocalTrainer(graph, config.batchPlan(), config.train().optimizer()).train(single, rows, ROUNDS, m -> { });
 

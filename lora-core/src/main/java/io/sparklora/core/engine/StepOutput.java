@@ -1,4 +1,4 @@
-package io.sparklora.core.graph;
+package io.sparklora.core.engine;
 
 import io.sparklora.core.lora.ParameterLayout;
 import io.sparklora.core.model.NativeArrays;

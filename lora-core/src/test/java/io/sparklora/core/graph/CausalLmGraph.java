@@ -1,5 +1,11 @@
 package io.sparklora.core.graph;
 
+import io.sparklora.core.engine.StepOutput;
+
+import io.sparklora.core.engine.TokenBatch;
+
+import io.sparklora.core.engine.TrainingMode;
+
 import io.sparklora.core.lora.LoraModule;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.lora.ParameterLayout;
@@ -43,7 +49,7 @@ public final class CausalLmGraph {
     }
 
     public static CausalLmGraph build(BaseModel base, LoraPlan plan, GraphSpec spec) {
-        if (spec.mode() == GraphMode.LORA && plan == null) {
+        if (spec.mode() == TrainingMode.LORA && plan == null) {
             throw new IllegalArgumentException("a LoRA graph needs a LoRA plan");
         }
         GraphContext g = new GraphContext(base, plan, spec);
@@ -59,7 +65,7 @@ public final class CausalLmGraph {
         SDVariable logits = g.sd.mmul(LOGITS, hidden, head, false, true, false); // [N, V]
         SDVariable loss = TokenLoss.sum(g, LOSS_SUM, logits, targetOneHot, targetWeight);
         g.sd.setLossVariables(loss);
-        ParameterLayout layout = spec.mode() == GraphMode.FULL ? new ParameterLayout(base.layout().parameterShapes())
+        ParameterLayout layout = spec.mode() == TrainingMode.FULL ? new ParameterLayout(base.layout().parameterShapes())
                 : plan.layout();
         return new CausalLmGraph(g, layout);
     }
@@ -199,7 +205,7 @@ public final class CausalLmGraph {
         ph.put(GraphContext.INPUT_IDS, Nd4j.createFromArray(batch.tokens()));
         ph.put(GraphContext.TARGET_ONE_HOT, targetOneHot);
         ph.put(GraphContext.TARGET_WEIGHT, Nd4j.create(weight, new long[]{n}, g.spec.dtype()));
-        if (g.spec.mode() == GraphMode.FULL) {
+        if (g.spec.mode() == TrainingMode.FULL) {
             INDArray inputOneHot = Nd4j.zeros(g.spec.dtype(), n, vocab); // [N, V]
             for (int i = 0; i < n; i++) {
                 inputOneHot.putScalar(i, batch.tokens()[i], 1.0);

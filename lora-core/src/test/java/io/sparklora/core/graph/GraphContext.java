@@ -1,5 +1,7 @@
 package io.sparklora.core.graph;
 
+import io.sparklora.core.engine.TrainingMode;
+
 import io.sparklora.core.lora.LoraModule;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.model.BaseModel;
@@ -42,7 +44,7 @@ final class GraphContext {
     SDVariable param(String name) {
         return params.computeIfAbsent(name, n -> {
             INDArray w = base.weight(n);
-            if (spec.mode() == GraphMode.FULL) {
+            if (spec.mode() == TrainingMode.FULL) {
                 return sd.var(n, w.castTo(spec.dtype()).dup());
             }
             return sd.constant(n, w.dataType() == spec.dtype() ? w : w.castTo(spec.dtype()));
@@ -50,7 +52,7 @@ final class GraphContext {
     }
 
     Optional<LoraModule> lora(LinearModule module) {
-        return spec.mode() == GraphMode.LORA && plan != null ? plan.moduleFor(module) : Optional.empty();
+        return spec.mode() == TrainingMode.LORA && plan != null ? plan.moduleFor(module) : Optional.empty();
     }
 
     /** An adapter matrix; values are set before each use from the flat parameter vector. */
@@ -68,7 +70,7 @@ final class GraphContext {
      * because gather's backward pass in ND4J 1.0.0-M2.1 is wrong and the table needs its gradient.
      */
     SDVariable embed(String tableName, SDVariable ids) {
-        if (spec.mode() == GraphMode.FULL) {
+        if (spec.mode() == TrainingMode.FULL) {
             SDVariable oneHot = sd.placeHolder(INPUT_ONE_HOT, spec.dtype(), -1, base.config().vocabSize()); // [N, V]
             return sd.mmul(oneHot, param(tableName)); // [N, H]
         }

@@ -1,5 +1,7 @@
 package io.sparklora.core.graph;
 
+import io.sparklora.core.engine.TrainingMode;
+
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -8,7 +10,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  *
  * @param withDropout feed LoRA dropout masks (training); without, the adapter sees its input unchanged (inference)
  */
-public record GraphSpec(int seqLen, DataType dtype, GraphMode mode, boolean withDropout) {
+public record GraphSpec(int seqLen, DataType dtype, TrainingMode mode, boolean withDropout) {
     public GraphSpec {
         if (seqLen <= 0) {
             throw new IllegalArgumentException("sequence length must be > 0, got " + seqLen);
@@ -18,11 +20,11 @@ public record GraphSpec(int seqLen, DataType dtype, GraphMode mode, boolean with
         }
     }
 
-    public static GraphSpec training(int seqLen, GraphMode mode) {
+    public static GraphSpec training(int seqLen, TrainingMode mode) {
         return new GraphSpec(seqLen, DataType.FLOAT, mode, true);
     }
 
     public static GraphSpec inference(int seqLen) {
-        return new GraphSpec(seqLen, DataType.FLOAT, GraphMode.LORA, false);
+        return new GraphSpec(seqLen, DataType.FLOAT, TrainingMode.LORA, false);
     }
 }

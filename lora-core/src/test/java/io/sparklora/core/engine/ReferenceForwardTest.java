@@ -1,4 +1,6 @@
-package io.sparklora.core.graph;
+package io.sparklora.core.engine;
+
+
 
 import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.lora.LoraModule;
@@ -49,7 +51,7 @@ class ReferenceForwardTest {
         float[] theta = randomTheta(plan, 5);
         int[] tokens = randomTokens(config, 8);
 
-        CausalLmGraph graph = CausalLmGraph.build(base, plan, new GraphSpec(SEQ, DataType.DOUBLE, GraphMode.LORA, false));
+        CausalLm graph = CausalLm.build(base, plan, new EngineSpec(SEQ, DataType.DOUBLE, TrainingMode.LORA, false, false));
         graph.setTrainable(theta);
         double[][] actual = rows(graph.logits(tokens)); // [ROWS·T, V]
 
@@ -77,9 +79,9 @@ class ReferenceForwardTest {
         }
         int[] tokens = randomTokens(config, 9);
 
-        CausalLmGraph lora = CausalLmGraph.build(base, plan, new GraphSpec(SEQ, DataType.FLOAT, GraphMode.LORA, false));
+        CausalLm lora = CausalLm.build(base, plan, new EngineSpec(SEQ, DataType.FLOAT, TrainingMode.LORA, false, false));
         lora.setTrainable(theta);
-        CausalLmGraph full = CausalLmGraph.build(base, null, new GraphSpec(SEQ, DataType.FLOAT, GraphMode.FULL, false));
+        CausalLm full = CausalLm.build(base, null, new EngineSpec(SEQ, DataType.FLOAT, TrainingMode.FULL, false, false));
 
         INDArray a = lora.logits(tokens);
         INDArray b = full.logits(tokens);
@@ -92,7 +94,7 @@ class ReferenceForwardTest {
     void laterTokensDoNotChangeEarlierLogits(ModelConfig config) {
         BaseModel base = TinyModels.random(config, 23);
         LoraPlan plan = plan(base);
-        CausalLmGraph graph = CausalLmGraph.build(base, plan, new GraphSpec(SEQ, DataType.DOUBLE, GraphMode.LORA, false));
+        CausalLm graph = CausalLm.build(base, plan, new EngineSpec(SEQ, DataType.DOUBLE, TrainingMode.LORA, false, false));
         graph.setTrainable(randomTheta(plan, 7));
         int[] tokens = randomTokens(config, 10);
         double[][] before = rows(graph.logits(tokens));

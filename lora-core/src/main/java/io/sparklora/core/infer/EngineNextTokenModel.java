@@ -1,6 +1,6 @@
 package io.sparklora.core.infer;
 
-import io.sparklora.core.graph.CausalLmGraph;
+import io.sparklora.core.engine.CausalLm;
 import io.sparklora.core.model.Arrays2;
 import io.sparklora.core.model.NativeArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -10,11 +10,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * attention makes the padding invisible to the last real position, whose logits are returned. Each call runs the
  * whole window (no key/value cache): simple and exact, adequate for evaluation-sized generation.
  */
-public final class GraphNextTokenModel implements NextTokenModel {
+public final class EngineNextTokenModel implements NextTokenModel {
     private static final int PAD = 0;
-    private final CausalLmGraph graph;
+    private final CausalLm graph;
 
-    public GraphNextTokenModel(CausalLmGraph graph) {
+    public EngineNextTokenModel(CausalLm graph) {
         this.graph = graph;
     }
 

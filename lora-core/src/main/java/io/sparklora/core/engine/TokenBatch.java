@@ -1,4 +1,4 @@
-package io.sparklora.core.graph;
+package io.sparklora.core.engine;
 
 /**
  * A batch of fixed-length rows, flattened row-major: tokens[b·T + t] is fed at position t of row b and

@@ -1,8 +1,8 @@
 package io.sparklora.core.infer;
 
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphMode;
-import io.sparklora.core.graph.GraphSpec;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.TrainingMode;
+import io.sparklora.core.engine.EngineSpec;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.ModelConfig;
 import io.sparklora.core.model.ModelFamily;
@@ -28,7 +28,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Tokenizer → training → greedy generation through the real graph: a memorised sentence comes back out. */
-class GraphGenerationTest {
+class EngineGenerationTest {
     private static final String SENTENCE = "the cat sat on the mat.";
     private static final int SEQ = 24;
 
@@ -45,16 +45,16 @@ class GraphGenerationTest {
             BaseModel base = TinyModels.random(config, 3);
             List<TrainingRow> rows = new RowPacker(SEQ, false, 0)
                     .pack(List.of(new ExampleEncoder(tokenizer, false, true).encode(TextExample.plain(SENTENCE))));
-            CausalLmGraph trainer = CausalLmGraph.build(base, null, GraphSpec.training(SEQ, GraphMode.FULL));
+            CausalLm trainer = CausalLm.build(base, null, EngineSpec.training(SEQ, TrainingMode.FULL));
             float[] theta = trainer.trainableVector();
             OptimizerConfig opt = OptimizerConfig.defaults().withLearningRate(1e-2).withSchedule(LrSchedule.CONSTANT, 0);
             new LocalTrainer(trainer, new BatchPlan(1, 1, 1, 1), opt).train(theta, rows, 80, m -> { });
 
             BaseModel trained = BaseModel.of(config, trainer.trainableLayout().unflatten(theta));
-            CausalLmGraph inference = CausalLmGraph.build(trained, null,
-                    new GraphSpec(SEQ, org.nd4j.linalg.api.buffer.DataType.FLOAT, GraphMode.FULL, false));
+            CausalLm inference = CausalLm.build(trained, null,
+                    new EngineSpec(SEQ, org.nd4j.linalg.api.buffer.DataType.FLOAT, TrainingMode.FULL, false, false));
             int[] prompt = tokenizer.encode("the cat");
-            int[] generated = new Generator(new GraphNextTokenModel(inference), SEQ)
+            int[] generated = new Generator(new EngineNextTokenModel(inference), SEQ)
                     .generate(prompt, SamplingConfig.greedy(30), tokenizer.eosTokenId());
 
             assertThat(tokenizer.decode(generated)).isEqualTo(SENTENCE.substring("the cat".length()));

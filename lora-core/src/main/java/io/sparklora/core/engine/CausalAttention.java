@@ -1,0 +1,137 @@
+package io.sparklora.core.engine;
+
+import io.sparklora.core.model.NativeArrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Causal multi-head self-attention with grouped-query heads, optional rotary positions and sliding window,
+ * forward and backward side by side.
+ * <p>
+ * Grouped-query attention without copying keys: the G = H / Hkv query heads that share key/value head j are
+ * consecutive, so [B, H, T, D] is [B·Hkv, G·T, D] and each group attends with one batched product. Forward saves
+ * the rotated q, k, the values (each [B, heads, T, D]) and the probabilities [B·Hkv, G·T, T].
+ */
+final class CausalAttention {
+    /** Added to masked scores: exp() of it is exactly 0 in float32 and float64, and it never makes a NaN. */
+    static final double MASKED = -1e9;
+
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+    private final int slidingWindow;
+    private final Rotary rotary; // null for learned absolute positions
+    private final Buffers constants;
+    private final Map<Integer, INDArray> masks = new HashMap<>();
+
+    CausalAttention(int heads, int kvHeads, int headDim, int slidingWindow, Rotary rotary, Buffers constants) {
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.slidingWindow = slidingWindow;
+        this.rotary = rotary;
+        this.constants = constants;
+    }
+
+    /** The additive mask [G·T·T], flattened: 0 where key j is visible from query i, else MASKED. */
+    private INDArray mask(int t) {
+        return masks.computeIfAbsent(t, k -> {
+            int group = heads / kvHeads;
+            double[] m = new double[group * t * t];
+            for (int r = 0; r < group * t; r++) {
+                int i = r % t;
+                for (int j = 0; j < t; j++) {
+                    boolean visible = j <= i && (slidingWindow <= 0 || i - j < slidingWindow);
+                    m[r * t + j] = visible ? 0 : MASKED;
+                }
+            }
+            INDArray out = constants.get("attn.mask." + t, (long) group * t * t);
+            INDArray host = Nd4j.createFromArray(m);
+            out.assign(host);
+            NativeArrays.close(host);
+            return out;
+        });
+    }
+
+    /**
+     * q: [B, T, H, D], k and v: [B, T, Hkv, D] (views into the projections' outputs) → out: [N, H·D].
+     */
+    void forward(INDArray q, INDArray k, INDArray v, INDArray out, Buffers buf, String slot) {
+        StepProfiler.enter(StepProfiler.Part.ATTENTION);
+        long b = q.size(0);
+        int t = (int) q.size(1);
+        int group = heads / kvHeads;
+        INDArray qh = buf.get(slot + ".attn.q", b, heads, t, headDim);
+        INDArray kh = buf.get(slot + ".attn.k", b, kvHeads, t, headDim);
+        INDArray vh = buf.get(slot + ".attn.v", b, kvHeads, t, headDim);
+        qh.assign(q.permute(0, 2, 1, 3)); // [B, H, T, D]
+        kh.assign(k.permute(0, 2, 1, 3)); // [B, Hkv, T, D]
+        vh.assign(v.permute(0, 2, 1, 3));
+        if (rotary != null) {
+            rotary.forward(qh, 0, buf);
+            rotary.forward(kh, 0, buf);
+        }
+        INDArray probs = buf.get(slot + ".attn.probs", b * kvHeads, (long) group * t, t);
+        Ops.bmm(qh.reshape(b * kvHeads, (long) group * t, headDim), kh.reshape(b * kvHeads, t, headDim), probs, false, true,
+                1.0 / Math.sqrt(headDim)); // scores = Q·Kᵀ/sqrt(D)
+        probs.reshape(b * kvHeads, (long) group * t * t).addiRowVector(mask(t));
+        Ops.softmaxLastDim(probs);
+        INDArray context = buf.get("scratch.attn.context", b, heads, t, headDim);
+        Ops.bmm(probs, vh.reshape(b * kvHeads, t, headDim), context.reshape(b * kvHeads, (long) group * t, headDim), false, false,
+                1.0);
+        out.reshape(b, t, heads, headDim).assign(context.permute(0, 2, 1, 3)); // [B, T, H, D]
+        StepProfiler.exit();
+    }
+
+    /**
+     * dOut: [N, H·D], out: the forward output [N, H·D] → dq: [B, T, H, D], dk and dv: [B, T, Hkv, D] (views;
+     * overwritten).
+     */
+    void backward(INDArray out, INDArray dOut, INDArray dq, INDArray dk, INDArray dv, Buffers buf, String slot) {
+        StepProfiler.enter(StepProfiler.Part.ATTENTION);
+        long b = dq.size(0);
+        int t = (int) dq.size(1);
+        int group = heads / kvHeads;
+        long bk = b * kvHeads;
+        long gt = (long) group * t;
+        INDArray qh = buf.get(slot + ".attn.q", b, heads, t, headDim).reshape(bk, gt, headDim);
+        INDArray kh = buf.get(slot + ".attn.k", b, kvHeads, t, headDim).reshape(bk, t, headDim);
+        INDArray vh = buf.get(slot + ".attn.v", b, kvHeads, t, headDim).reshape(bk, t, headDim);
+        INDArray probs = buf.get(slot + ".attn.probs", bk, gt, t);
+
+        INDArray dContext = buf.get("scratch.attn.context", b, heads, t, headDim);
+        dContext.assign(dOut.reshape(b, t, heads, headDim).permute(0, 2, 1, 3)); // [B, H, T, D]
+        INDArray dContext3 = dContext.reshape(bk, gt, headDim);
+        INDArray dvh = buf.get("scratch.attn.dv", b, kvHeads, t, headDim);
+        Ops.bmm(probs, dContext3, dvh.reshape(bk, t, headDim), true, false, 1.0); // Pᵀ·dO, summed over the group
+        INDArray dScores = buf.get("scratch.attn.dscores", bk, gt, t);
+        Ops.bmm(dContext3, vh, dScores, false, true, 1.0); // dP = dO·Vᵀ
+
+        // softmax backward: dS = P·(dP − r) with r_i = Σ_j P_ij·dP_ij = dO_i·O_i, a product over D rather than T
+        INDArray products = buf.get("scratch.attn.products", out.shape());
+        Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(dOut, out, products));
+        INDArray r = buf.get("scratch.attn.r", b, t, heads); // [B, T, H]
+        Ops.rowSum(products.reshape(b * t * heads, headDim), r.reshape(b * t * heads));
+        INDArray rHeads = buf.get("scratch.attn.r2", b, heads, t);
+        rHeads.assign(r.permute(0, 2, 1)); // [B, H, T]: the rows of P
+        dScores.reshape(bk * gt, t).subiColumnVector(rHeads.reshape(bk * gt));
+        dScores.muli(probs);
+
+        INDArray dqh = buf.get("scratch.attn.dq", b, heads, t, headDim);
+        INDArray dkh = buf.get("scratch.attn.dk", b, kvHeads, t, headDim);
+        double scale = 1.0 / Math.sqrt(headDim); // the forward pass's score scaling
+        Ops.bmm(dScores, kh, dqh.reshape(bk, gt, headDim), false, false, scale); // dS·K
+        Ops.bmm(dScores, qh, dkh.reshape(bk, t, headDim), true, false, scale); // dSᵀ·Q
+        if (rotary != null) {
+            rotary.backward(dqh, 0, buf);
+            rotary.backward(dkh, 0, buf);
+        }
+        dq.assign(dqh.permute(0, 2, 1, 3));
+        dk.assign(dkh.permute(0, 2, 1, 3));
+        dv.assign(dvh.permute(0, 2, 1, 3));
+        StepProfiler.exit();
+    }
+}

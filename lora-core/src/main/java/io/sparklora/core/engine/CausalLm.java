@@ -1,0 +1,292 @@
+package io.sparklora.core.engine;
+
+import io.sparklora.core.lora.LoraModule;
+import io.sparklora.core.lora.LoraPlan;
+import io.sparklora.core.lora.ParameterLayout;
+import io.sparklora.core.model.BaseModel;
+import io.sparklora.core.model.LinearModule;
+import io.sparklora.core.model.ModelConfig;
+import io.sparklora.core.model.NativeArrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A causal language model for training and inference: embeddings, decoder blocks, the final norm and the
+ * vocabulary head, each with its forward and hand-written backward pass over arrays the engine owns. The base
+ * weights are frozen (LoRA mode: only A and B train) or all trainable (full mode). Not thread-safe: one instance
+ * per thread.
+ */
+public final class CausalLm implements AutoCloseable {
+
+    static {
+        io.sparklora.core.backend.CpuBuild.select(); // before ND4J loads its native library
+    }
+
+    private final BaseModel base;
+    private final EngineSpec spec;
+    private final Params params;
+    private final Buffers buf;
+    private final Buffers constants;
+    private final Embedding embedding;
+    private final List<Block> blocks = new ArrayList<>();
+    private final FinalNorm finalNorm;
+    private final String head;
+
+    private CausalLm(BaseModel base, LoraPlan plan, EngineSpec spec) {
+        this.base = base;
+        this.spec = spec;
+        ModelConfig c = base.config();
+        ParameterLayout layout = spec.mode() == TrainingMode.FULL ? new ParameterLayout(base.layout().parameterShapes())
+                : plan.layout();
+        this.params = new Params(base, layout, spec.dtype());
+        this.buf = new Buffers(spec.dtype());
+        this.constants = new Buffers(spec.dtype());
+        Map<String, Integer> loraIndex = new HashMap<>();
+        if (spec.mode() == TrainingMode.LORA) {
+            for (LoraModule m : plan.modules()) {
+                loraIndex.put(m.base().path(), loraIndex.size());
+            }
+        }
+        java.util.function.BiFunction<LinearModule, String, Linear> linear = (module, name) -> {
+            LoraModule lora = spec.mode() == TrainingMode.LORA ? plan.moduleFor(module).orElse(null) : null;
+            return lora == null ? new Linear(module, name, params, null, -1, 0, 0)
+                    : new Linear(module, name, params, lora, loraIndex.get(module.path()), plan.config().scale(),
+                    plan.config().dropout());
+        };
+        switch (c.family()) {
+            case GPT2 -> {
+                embedding = new Embedding(params, "transformer.wte.weight", "transformer.wpe.weight");
+                for (int i = 0; i < c.numLayers(); i++) {
+                    blocks.add(new Gpt2Block(c, i, params, linear, constants));
+                }
+                finalNorm = new FinalNorm(new LayerNorm("transformer.ln_f", "ln_f", params, c.normEps()), null);
+            }
+            case LLAMA -> {
+                embedding = new Embedding(params, "model.embed_tokens.weight", null);
+                Rotary rotary = new Rotary(c.headDim(), c.ropeTheta(), constants);
+                for (int i = 0; i < c.numLayers(); i++) {
+                    blocks.add(new LlamaBlock(c, i, params, linear, rotary, constants));
+                }
+                finalNorm = new FinalNorm(null, new RmsNorm("model.norm.weight", "norm", params, c.normEps()));
+            }
+            default -> throw new IllegalStateException(c.family().toString());
+        }
+        this.head = base.layout().outputHeadName();
+    }
+
+    public static CausalLm build(BaseModel base, LoraPlan plan, EngineSpec spec) {
+        if (spec.mode() == TrainingMode.LORA && plan == null) {
+            throw new IllegalArgumentException("a LoRA engine needs a LoRA plan");
+        }
+        return new CausalLm(base, plan, spec);
+    }
+
+    /** GPT-2's LayerNorm or LLaMA's RMSNorm after the last block. */
+    private record FinalNorm(LayerNorm layerNorm, RmsNorm rmsNorm) {
+        void forward(INDArray x, INDArray y, Buffers buf) {
+            if (layerNorm != null) {
+                layerNorm.forward(x, y, buf, "final");
+            } else {
+                rmsNorm.forward(x, y, buf, "final");
+            }
+        }
+
+        void backwardAdd(INDArray dy, INDArray dx, Buffers buf) {
+            if (layerNorm != null) {
+                layerNorm.backwardAdd(dy, dx, buf, "final");
+            } else {
+                rmsNorm.backwardAdd(dy, dx, buf, "final");
+            }
+        }
+    }
+
+    public EngineSpec spec() {
+        return spec;
+    }
+
+    public BaseModel base() {
+        return base;
+    }
+
+    public ParameterLayout trainableLayout() {
+        return params.trainable();
+    }
+
+    /** Copies θ into the trainable arrays. */
+    public void setTrainable(float[] theta) {
+        ParameterLayout layout = params.trainable();
+        layout.checkSize(theta);
+        for (String name : layout.names()) {
+            INDArray value = layout.array(theta, name);
+            try {
+                params.value(name).assign(value);
+            } finally {
+                NativeArrays.close(value);
+            }
+        }
+    }
+
+    /** Sets the trainable arrays from named arrays (any float dtype; e.g. float64 for gradient checks). */
+    public void setTrainable(Map<String, INDArray> values) {
+        for (String name : params.trainable().names()) {
+            INDArray v = values.get(name);
+            if (v == null) {
+                throw new IllegalArgumentException("no value for trainable parameter " + name);
+            }
+            params.value(name).assign(v);
+        }
+    }
+
+    /** Copies of the trainable arrays, by name; the caller owns them. */
+    public Map<String, INDArray> trainableArrays() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String name : params.trainable().names()) {
+            out.put(name, params.value(name).dup());
+        }
+        return out;
+    }
+
+    public float[] trainableVector() {
+        Map<String, INDArray> copies = trainableArrays();
+        try {
+            return params.trainable().flatten(copies);
+        } finally {
+            NativeArrays.close(copies.values());
+        }
+    }
+
+    /** The base weight as the engine computes with it, for checks that the frozen base never changes. */
+    public INDArray baseArray(String name) {
+        return params.value(name);
+    }
+
+    private void checkBatch(TokenBatch batch) {
+        int vocab = base.config().vocabSize();
+        for (int i = 0; i < batch.tokens().length; i++) {
+            checkToken(batch.tokens()[i], i, batch.seqLen(), "token id", vocab);
+            int target = batch.targets()[i];
+            if (target != TokenBatch.IGNORE) {
+                checkToken(target, i, batch.seqLen(), "target id", vocab);
+            }
+        }
+        if (batch.seqLen() > base.config().maxPositions() && base.config().family() == io.sparklora.core.model.ModelFamily.GPT2) {
+            throw new IllegalArgumentException("rows of " + batch.seqLen() + " tokens exceed the model's "
+                    + base.config().maxPositions() + " positions");
+        }
+    }
+
+    private static void checkToken(int id, int flatPosition, int seqLen, String what, int vocab) {
+        if (id < 0 || id >= vocab) {
+            throw new IllegalArgumentException(what + " " + id + " at row " + flatPosition / seqLen + ", position "
+                    + flatPosition % seqLen + " is outside the model's vocabulary of " + vocab
+                    + "; the tokenizer does not match the model");
+        }
+    }
+
+    /** Where layer l keeps what its backward pass needs; one shared slot when nothing is kept for long. */
+    private String slot(int layer, boolean training) {
+        if (!training) {
+            return "forward-only";
+        }
+        return spec.activationCheckpointing() ? "recompute" : "L" + layer;
+    }
+
+    /** The residual stream entering layer l (l = layers: leaving the last one), kept for the backward pass. */
+    private INDArray layerInput(int l, long n) {
+        return buf.get("stream." + l, n, base.config().hiddenSize());
+    }
+
+    /** Embeddings and every block; returns the final normed hidden states [N, H]. */
+    private INDArray forwardHidden(TokenBatch batch, Long dropoutSeed, boolean training) {
+        long n = batch.tokens().length;
+        int h = base.config().hiddenSize();
+        INDArray x = layerInput(0, n);
+        embedding.forward(batch.tokens(), batch.rows(), 0, x);
+        for (int l = 0; l < blocks.size(); l++) {
+            INDArray out = layerInput(l + 1, n);
+            blocks.get(l).forward(x, out, batch.rows(), buf, slot(l, training), dropoutSeed);
+            x = out;
+        }
+        INDArray normed = buf.get("final.out", n, h);
+        finalNorm.forward(x, normed, buf);
+        return normed;
+    }
+
+    /** Forward only: the summed loss (dropout off), for evaluation. */
+    public double lossSum(TokenBatch batch) {
+        checkBatch(batch);
+        INDArray hidden = forwardHidden(batch, null, false);
+        return TokenLoss.apply(hidden, params.value(head), batch.targets(), null, null, buf);
+    }
+
+    /** tokens: [rows·T] with T the spec's length → logits [rows·T, V], a copy the caller owns. */
+    public INDArray logits(int[] tokens) {
+        int t = spec.seqLen();
+        if (tokens.length == 0 || tokens.length % t != 0) {
+            throw new IllegalArgumentException("token count " + tokens.length + " is not a multiple of the sequence length " + t);
+        }
+        int[] noTargets = new int[tokens.length];
+        java.util.Arrays.fill(noTargets, TokenBatch.IGNORE);
+        TokenBatch batch = new TokenBatch(tokens.length / t, t, tokens, noTargets);
+        checkBatch(batch);
+        INDArray hidden = forwardHidden(batch, null, false);
+        INDArray logits = org.nd4j.linalg.factory.Nd4j.createUninitializedDetached(spec.dtype(), tokens.length,
+                base.config().vocabSize());
+        Ops.gemm(hidden, params.value(head), logits, false, true, 1.0, 0.0);
+        return logits;
+    }
+
+    /**
+     * Forward and backward: the loss sum and its gradient for the trainable parameters only.
+     *
+     * @param dropoutSeed seeds the LoRA dropout masks, so a recomputed step gives the same gradient
+     */
+    public StepOutput forwardBackward(TokenBatch batch, long dropoutSeed) {
+        checkBatch(batch);
+        Long seed = spec.withDropout() ? dropoutSeed : null;
+        params.zeroGradients();
+        long n = batch.tokens().length;
+        int h = base.config().hiddenSize();
+        INDArray hidden = forwardHidden(batch, seed, true);
+        INDArray dHidden = buf.get("grad.final", n, h);
+        double loss = TokenLoss.apply(hidden, params.value(head), batch.targets(), dHidden, params.gradient(head), buf);
+
+        INDArray dx = buf.get("grad.stream.a", n, h);
+        dx.assign(0);
+        finalNorm.backwardAdd(dHidden, dx, buf);
+        INDArray spare = buf.get("grad.stream.b", n, h);
+        for (int l = blocks.size() - 1; l >= 0; l--) {
+            INDArray x = layerInput(l, n);
+            if (spec.activationCheckpointing()) {
+                blocks.get(l).forward(x, buf.get("recompute.out", n, h), batch.rows(), buf, slot(l, true), seed);
+            }
+            blocks.get(l).backward(x, dx, spare, batch.rows(), buf, slot(l, true), seed != null);
+            INDArray t = dx;
+            dx = spare;
+            spare = t;
+        }
+        embedding.backward(batch.tokens(), batch.rows(), dx, buf);
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        for (String name : params.trainable().names()) {
+            grads.put(name, params.gradient(name).dup()); // the caller's copy: the accumulators are reused
+        }
+        return new StepOutput(loss, batch.lossTokens(), grads);
+    }
+
+    /** Bytes of activations and scratch the engine holds (after a step: its working set beyond the weights). */
+    public long workingSetBytes() {
+        return buf.bytes() + constants.bytes();
+    }
+
+    @Override
+    public void close() {
+        buf.close();
+        constants.close();
+        params.close();
+    }
+}

@@ -1,0 +1,89 @@
+package io.sparklora.core.engine;
+
+import io.sparklora.core.model.NativeArrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The summed token cross-entropy Σ_n (logsumexp(logits_n) − logits_n[target_n]) over positions with a target,
+ * from integer targets, in row chunks so the [rows, V] logits of only one chunk exist at a time. A sum rather
+ * than a mean, so micro-batches and workers add up and the driver divides once by the global token count.
+ * Backward writes softmax − one-hot in place over the chunk's logits and multiplies it into dHidden (and, when
+ * the head trains, into its gradient).
+ */
+final class TokenLoss {
+    /** Logit elements per chunk: 8M floats = 32 MB, whatever the vocabulary. */
+    static final long CHUNK_ELEMENTS = 8L << 20;
+
+    private TokenLoss() {
+    }
+
+    static int chunkRows(long rows, long vocab) {
+        return (int) Math.max(1, Math.min(rows, CHUNK_ELEMENTS / vocab));
+    }
+
+    /**
+     * hidden: [N, H], head: [V, H] → the loss sum.
+     *
+     * @param dHidden null for the loss only; else receives d(loss)/d(hidden) [N, H]
+     * @param dHead   the head's gradient accumulator, or null when it is frozen
+     */
+    static double apply(INDArray hidden, INDArray head, int[] targets, INDArray dHidden, INDArray dHead, Buffers buf) {
+        StepProfiler.enter(StepProfiler.Part.LOSS);
+        long n = hidden.size(0);
+        long vocab = head.size(0);
+        int chunk = chunkRows(n, vocab);
+        double loss = 0;
+        for (int r0 = 0; r0 < n; r0 += chunk) {
+            int rows = (int) Math.min(chunk, n - r0);
+            INDArray h = hidden.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all()); // [C, H]
+            INDArray logits = buf.get("loss.logits", rows, vocab); // [C, V]
+            Ops.gemm(h, head, logits, false, true, 1.0, 0.0);
+            double[] targetLogits = new double[rows];
+            double[] weight = new double[rows];
+            for (int i = 0; i < rows; i++) {
+                int target = targets[r0 + i];
+                if (target != TokenBatch.IGNORE) {
+                    targetLogits[i] = logits.getDouble(i, target);
+                    weight[i] = 1;
+                }
+            }
+            // logsumexp = max + log Σ exp(x − max), keeping exp(x − max) as the softmax numerator. (ND4J's fused
+            // reduce_logsumexp took 20x longer than these four passes.)
+            INDArray max = buf.get("loss.max", rows); // [C]
+            Ops.rowMax(logits, max);
+            logits.subiColumnVector(max);
+            Ops.expInPlace(logits);
+            INDArray sum = buf.get("loss.sum", rows); // [C]
+            Ops.rowSum(logits, sum);
+            double[] maxValues = max.toDoubleVector();
+            double[] sumValues = sum.toDoubleVector();
+            for (int i = 0; i < rows; i++) {
+                if (weight[i] != 0) {
+                    loss += maxValues[i] + Math.log(sumValues[i]) - targetLogits[i];
+                }
+            }
+            if (dHidden == null) {
+                continue;
+            }
+            logits.diviColumnVector(sum); // softmax
+            for (int i = 0; i < rows; i++) {
+                int target = targets[r0 + i];
+                if (target != TokenBatch.IGNORE) {
+                    logits.putScalar(i, target, logits.getDouble(i, target) - 1.0); // softmax − one-hot
+                }
+            }
+            INDArray w = Nd4j.create(weight, new long[] {rows}, logits.dataType());
+            logits.muliColumnVector(w); // positions without a target contribute nothing
+            NativeArrays.close(w);
+            INDArray dh = dHidden.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all()); // [C, H]
+            Ops.gemm(logits, head, dh, false, false, 1.0, 0.0); // [C, V]·[V, H]
+            if (dHead != null) {
+                Ops.gemm(logits, h, dHead, true, false, 1.0, 1.0); // [V, C]·[C, H]
+            }
+        }
+        StepProfiler.exit();
+        return loss;
+    }
+}
