@@ -2,6 +2,8 @@ package io.sparklora.core.engine;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Swish;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.SwishDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -49,20 +51,17 @@ final class Activations {
     /** SwiGLU: y = silu(gate)·up = gate·σ(gate)·up; all [N, I]. */
     static void swigluForward(INDArray gate, INDArray up, INDArray y) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
-        Ops.sigmoid(gate, y);
-        y.muli(gate).muli(up);
+        Nd4j.exec(new Swish(gate, y)); // ND4J's swish is silu, x·σ(x), checked exactly in ActivationsTest
+        y.muli(up);
         StepProfiler.exit();
     }
 
-    /** dUp = dy·silu(gate); dGate = dy·up·σ(gate)·(1 + gate·(1 − σ(gate))). */
-    static void swigluBackward(INDArray gate, INDArray up, INDArray dy, INDArray dGate, INDArray dUp, Buffers buf) {
+    /** dUp = dy·silu(gate); dGate = dy·up·silu'(gate), silu'(g) = σ(g)·(1 + g·(1 − σ(g))). */
+    static void swigluBackward(INDArray gate, INDArray up, INDArray dy, INDArray dGate, INDArray dUp) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
-        INDArray sig = buf.get("scratch.act.a", gate.shape());
-        Ops.sigmoid(gate, sig);
-        Nd4j.exec(new MulOp(gate, sig, dUp));
-        dUp.muli(dy); // dy·silu(gate)
-        Nd4j.exec(new MulOp(sig, gate, dGate)); // σ·gate
-        dGate.rsubi(gate).addi(1.0).muli(sig); // (1 + gate − σ·gate)·σ = σ·(1 + gate·(1 − σ))
+        Nd4j.exec(new Swish(gate, dUp));
+        dUp.muli(dy);
+        Nd4j.exec(new SwishDerivative(gate, dGate));
         dGate.muli(up).muli(dy);
         StepProfiler.exit();
     }

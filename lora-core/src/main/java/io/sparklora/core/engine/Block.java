@@ -14,6 +14,8 @@ interface Block {
     /**
      * dOut: [N, H] → dx: [N, H] (overwritten), from what forward saved under {@code slot}; adds the trainable
      * parameters' gradients to their accumulators.
+     *
+     * @param dx null when nothing needs the input's gradient (the first layer, when the embeddings are frozen)
      */
     void backward(INDArray x, INDArray dOut, INDArray dx, int rows, Buffers buf, String slot, boolean dropoutOn);
 }

@@ -252,6 +252,7 @@ public final class CausalLm implements AutoCloseable {
         params.zeroGradients();
         long n = batch.tokens().length;
         int h = base.config().hiddenSize();
+        boolean embeddingsTrain = params.gradient(base.layout().embeddingName()) != null;
         INDArray hidden = forwardHidden(batch, seed, true);
         INDArray dHidden = buf.get("grad.final", n, h);
         double loss = TokenLoss.apply(hidden, params.value(head), batch.targets(), dHidden, params.gradient(head), buf);
@@ -265,12 +266,16 @@ public final class CausalLm implements AutoCloseable {
             if (spec.activationCheckpointing()) {
                 blocks.get(l).forward(x, buf.get("recompute.out", n, h), batch.rows(), buf, slot(l, true), seed);
             }
-            blocks.get(l).backward(x, dx, spare, batch.rows(), buf, slot(l, true), seed != null);
+            // the first layer's input gradient feeds only the embeddings: skip it when they are frozen
+            boolean inputGradNeeded = l > 0 || embeddingsTrain;
+            blocks.get(l).backward(x, dx, inputGradNeeded ? spare : null, batch.rows(), buf, slot(l, true), seed != null);
             INDArray t = dx;
             dx = spare;
             spare = t;
         }
-        embedding.backward(batch.tokens(), batch.rows(), dx, buf);
+        if (embeddingsTrain) {
+            embedding.backward(batch.tokens(), batch.rows(), dx, buf);
+        }
         Map<String, INDArray> grads = new LinkedHashMap<>();
         for (String name : params.trainable().names()) {
             grads.put(name, params.gradient(name).dup()); // the caller's copy: the accumulators are reused

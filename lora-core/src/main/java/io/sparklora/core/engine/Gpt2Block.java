@@ -86,9 +86,11 @@ final class Gpt2Block implements Block {
         attnProj.backward(buf.get(slot + ".att", n, hidden), dMid, dAtt, false, buf, slot, dropoutOn);
         INDArray dQkv = buf.get("grad.qkv", n, 3L * hidden);
         attention.backward(buf.get(slot + ".att", n, hidden), dAtt, part(dQkv, rows, 0), part(dQkv, rows, 1), part(dQkv, rows, 2), buf, slot);
-        INDArray dA = buf.get("grad.hidden", n, hidden);
+        INDArray dA = dx == null ? null : buf.get("grad.hidden", n, hidden);
         cAttn.backward(buf.get(slot + ".ln_1.out", n, hidden), dQkv, dA, false, buf, slot, dropoutOn);
-        dx.assign(dMid);
-        ln1.backwardAdd(dA, dx, buf, slot);
+        if (dx != null) {
+            dx.assign(dMid);
+            ln1.backwardAdd(dA, dx, buf, slot);
+        }
     }
 }

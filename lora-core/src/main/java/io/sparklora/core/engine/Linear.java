@@ -74,14 +74,16 @@ final class Linear {
     }
 
     /**
-     * dy: [N, out], x: the forward input [N, in] → dx: [N, in], added to when {@code accumulate}; the trainable
-     * parameters' gradients are added to their accumulators.
+     * dy: [N, out], x: the forward input [N, in] → dx: [N, in], added to when {@code accumulate}, or not computed
+     * when null; the trainable parameters' gradients are added to their accumulators.
      */
     void backward(INDArray x, INDArray dy, INDArray dx, boolean accumulate, Buffers buf, String slot, boolean dropoutOn) {
         StepProfiler.enter(StepProfiler.Part.LINEAR);
         long n = x.size(0);
         // dx = dy·W0 (nn.Linear [out, in]) or dy·W0ᵀ (Conv1D [in, out])
-        Ops.gemm(dy, w, dx, false, module.conv1d(), 1.0, accumulate ? 1.0 : 0.0);
+        if (dx != null) {
+            Ops.gemm(dy, w, dx, false, module.conv1d(), 1.0, accumulate ? 1.0 : 0.0);
+        }
         INDArray dW = params.gradient(module.weightName());
         if (dW != null) {
             if (module.conv1d()) {
@@ -112,6 +114,10 @@ final class Linear {
         INDArray dDown = buf.get("scratch.ddown", n, lora.r()); // [N, r]
         Ops.gemm(dy, b, dDown, false, false, scale, 0.0); // s·[N, out]·[out, r]
         Ops.gemm(dDown, in, params.gradient(lora.aName()), true, false, 1.0, 1.0); // dA += [r, N]·[N, in]
+        if (dx == null) {
+            StepProfiler.exit();
+            return;
+        }
         if (dropped) {
             INDArray dIn = buf.get("scratch.dropped", n, module.inFeatures()); // x·mask is no longer needed
             Ops.gemm(dDown, a, dIn, false, false, 1.0, 0.0); // [N, r]·[r, in]

@@ -85,7 +85,7 @@ final class LlamaBlock implements Block {
         down.backward(buf.get(slot + ".swiglu", n, inner), dOut, dAct, false, buf, slot, dropoutOn);
         INDArray dGate = buf.get("grad.inner2", n, inner);
         INDArray dUp = buf.get("grad.inner3", n, inner);
-        Activations.swigluBackward(buf.get(slot + ".gate", n, inner), buf.get(slot + ".up", n, inner), dAct, dGate, dUp, buf);
+        Activations.swigluBackward(buf.get(slot + ".gate", n, inner), buf.get(slot + ".up", n, inner), dAct, dGate, dUp);
         INDArray normed = buf.get(slot + ".norm2.out", n, hidden);
         INDArray dNormed = buf.get("grad.hidden", n, hidden);
         gate.backward(normed, dGate, dNormed, false, buf, slot, dropoutOn);
@@ -102,11 +102,13 @@ final class LlamaBlock implements Block {
         attention.backward(buf.get(slot + ".att", n, c.qDim()), dAtt, heads(dq, rows, c.numHeads()), heads(dk, rows, c.numKvHeads()),
                 heads(dv, rows, c.numKvHeads()), buf, slot);
         INDArray a = buf.get(slot + ".norm1.out", n, hidden);
-        INDArray dA = buf.get("grad.hidden", n, hidden);
+        INDArray dA = dx == null ? null : buf.get("grad.hidden", n, hidden);
         q.backward(a, dq, dA, false, buf, slot, dropoutOn);
         k.backward(a, dk, dA, true, buf, slot, dropoutOn);
         v.backward(a, dv, dA, true, buf, slot, dropoutOn);
-        dx.assign(dMid);
-        norm1.backwardAdd(dA, dx, buf, slot);
+        if (dx != null) {
+            dx.assign(dMid);
+            norm1.backwardAdd(dA, dx, buf, slot);
+        }
     }
 }
