@@ -5,11 +5,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** One decoder layer: forward and backward of x → x + attention(norm(x)) → · + mlp(norm(·)). */
 interface Block {
     /**
-     * x: [N, H] → out: [N, H] for B rows of T positions. Saves under {@code slot} what backward needs.
+     * x: [N, H] → out: [N, H] for the window's rows and positions. Saves under {@code slot} what backward needs.
      *
      * @param dropoutSeed null: no adapter dropout
      */
-    void forward(INDArray x, INDArray out, int rows, Buffers buf, String slot, Long dropoutSeed);
+    void forward(INDArray x, INDArray out, Window window, Buffers buf, String slot, Long dropoutSeed);
 
     /**
      * dOut: [N, H] → dx: [N, H] (overwritten), from what forward saved under {@code slot}; adds the trainable

@@ -3,6 +3,7 @@ package io.sparklora.core.engine;
 import io.sparklora.core.model.NativeArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -36,30 +37,44 @@ final class CausalAttention {
         this.constants = constants;
     }
 
-    /** The additive mask [G·T·T], flattened: 0 where key j is visible from query i, else MASKED. */
-    private INDArray mask(int t) {
-        return masks.computeIfAbsent(t, k -> {
-            int group = heads / kvHeads;
-            double[] m = new double[group * t * t];
-            for (int r = 0; r < group * t; r++) {
-                int i = r % t;
-                for (int j = 0; j < t; j++) {
-                    boolean visible = j <= i && (slidingWindow <= 0 || i - j < slidingWindow);
-                    m[r * t + j] = visible ? 0 : MASKED;
-                }
+    /**
+     * The additive mask [G·T·L], flattened, for T queries at positions start … start+T−1 over keys at positions
+     * 0 … L−1 (L = start + T): 0 where key j is visible from query i (j ≤ i, within the sliding window if any),
+     * else MASKED, written to {@code buf}.
+     */
+    private INDArray mask(int start, int t, Buffers buf) {
+        int group = heads / kvHeads;
+        int keys = start + t;
+        double[] m = new double[group * t * keys];
+        for (int r = 0; r < group * t; r++) {
+            int i = start + r % t;
+            for (int j = 0; j < keys; j++) {
+                boolean visible = j <= i && (slidingWindow <= 0 || i - j < slidingWindow);
+                m[r * keys + j] = visible ? 0 : MASKED;
             }
-            INDArray out = constants.get("attn.mask." + t, (long) group * t * t);
-            INDArray host = Nd4j.createFromArray(m);
-            out.assign(host);
-            NativeArrays.close(host);
-            return out;
-        });
+        }
+        INDArray out = buf.get("attn.mask." + start + "." + t, (long) group * t * keys);
+        INDArray host = Nd4j.createFromArray(m).castTo(out.dataType());
+        out.assign(host);
+        NativeArrays.close(host);
+        return out;
+    }
+
+    /** A training batch's mask, built once per length. */
+    private INDArray batchMask(int t) {
+        return masks.computeIfAbsent(t, k -> mask(0, t, constants));
     }
 
     /**
-     * q: [B, T, H, D], k and v: [B, T, Hkv, D] (views into the projections' outputs) → out: [N, H·D].
+     * q: [B, T, H, D], k and v: [B, T, Hkv, D] (views into the projections' outputs) → out: [N, H·D]. With a
+     * cache in the window (one row), the keys and values are appended to it and the queries attend to all of it.
      */
-    void forward(INDArray q, INDArray k, INDArray v, INDArray out, Buffers buf, String slot) {
+    void forward(INDArray q, INDArray k, INDArray v, INDArray out, Window window, Buffers buf, String slot) {
+        if (window.cache() != null) {
+            forwardCached(q, k, v, out, window, buf);
+            StepProfiler.exit();
+            return;
+        }
         StepProfiler.enter(StepProfiler.Part.ATTENTION);
         long b = q.size(0);
         int t = (int) q.size(1);
@@ -77,13 +92,43 @@ final class CausalAttention {
         INDArray probs = buf.get(slot + ".attn.probs", b * kvHeads, (long) group * t, t);
         Ops.bmm(qh.reshape(b * kvHeads, (long) group * t, headDim), kh.reshape(b * kvHeads, t, headDim), probs, false, true,
                 1.0 / Math.sqrt(headDim)); // scores = Q·Kᵀ/sqrt(D)
-        probs.reshape(b * kvHeads, (long) group * t * t).addiRowVector(mask(t));
+        probs.reshape(b * kvHeads, (long) group * t * t).addiRowVector(batchMask(t));
         Ops.softmaxLastDim(probs);
         INDArray context = buf.get("scratch.attn.context", b, heads, t, headDim);
         Ops.bmm(probs, vh.reshape(b * kvHeads, t, headDim), context.reshape(b * kvHeads, (long) group * t, headDim), false, false,
                 1.0);
         out.reshape(b, t, heads, headDim).assign(context.permute(0, 2, 1, 3)); // [B, T, H, D]
         StepProfiler.exit();
+    }
+
+    /** The generation path: one row of T new positions against the cache's L = start + T positions. */
+    private void forwardCached(INDArray q, INDArray k, INDArray v, INDArray out, Window window, Buffers buf) {
+        int t = (int) q.size(1);
+        int start = window.start();
+        int keys = start + t;
+        int group = heads / kvHeads;
+        INDArray qh = buf.get("gen.attn.q", 1, heads, t, headDim);
+        INDArray kh = buf.get("gen.attn.k", 1, kvHeads, t, headDim);
+        qh.assign(q.permute(0, 2, 1, 3)); // [1, H, T, D]
+        kh.assign(k.permute(0, 2, 1, 3)); // [1, Hkv, T, D]
+        if (rotary != null) {
+            rotary.forward(qh, start, buf);
+            rotary.forward(kh, start, buf);
+        }
+        INDArray cachedK = window.cache().keys(window.layer()); // [Hkv, capacity, D]
+        INDArray cachedV = window.cache().values(window.layer());
+        cachedK.get(NDArrayIndex.all(), NDArrayIndex.interval(start, keys), NDArrayIndex.all()).assign(kh.reshape(kvHeads, t, headDim));
+        cachedV.get(NDArrayIndex.all(), NDArrayIndex.interval(start, keys), NDArrayIndex.all())
+                .assign(v.permute(0, 2, 1, 3).reshape(kvHeads, t, headDim));
+        INDArray allK = cachedK.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all()); // [Hkv, L, D]
+        INDArray allV = cachedV.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all());
+        INDArray probs = buf.get("gen.attn.probs", kvHeads, (long) group * t, keys);
+        Ops.bmm(qh.reshape(kvHeads, (long) group * t, headDim), allK, probs, false, true, 1.0 / Math.sqrt(headDim));
+        probs.reshape(kvHeads, (long) group * t * keys).addiRowVector(mask(start, t, buf));
+        Ops.softmaxLastDim(probs);
+        INDArray context = buf.get("gen.attn.context", 1, heads, t, headDim);
+        Ops.bmm(probs, allV, context.reshape(kvHeads, (long) group * t, headDim), false, false, 1.0);
+        out.reshape(1, t, heads, headDim).assign(context.permute(0, 2, 1, 3));
     }
 
     /**

@@ -36,6 +36,7 @@ public final class CausalLm implements AutoCloseable {
     private final List<Block> blocks = new ArrayList<>();
     private final FinalNorm finalNorm;
     private final String head;
+    private long version;
 
     private CausalLm(BaseModel base, LoraPlan plan, EngineSpec spec) {
         this.base = base;
@@ -117,8 +118,14 @@ public final class CausalLm implements AutoCloseable {
         return params.trainable();
     }
 
+    /** Changes whenever the trainable values do: a key/value cache is valid only for the version that filled it. */
+    public long version() {
+        return version;
+    }
+
     /** Copies θ into the trainable arrays. */
     public void setTrainable(float[] theta) {
+        version++;
         ParameterLayout layout = params.trainable();
         layout.checkSize(theta);
         for (String name : layout.names()) {
@@ -133,6 +140,7 @@ public final class CausalLm implements AutoCloseable {
 
     /** Sets the trainable arrays from named arrays (any float dtype; e.g. float64 for gradient checks). */
     public void setTrainable(Map<String, INDArray> values) {
+        version++;
         for (String name : params.trainable().names()) {
             INDArray v = values.get(name);
             if (v == null) {
@@ -207,9 +215,10 @@ public final class CausalLm implements AutoCloseable {
         int h = base.config().hiddenSize();
         INDArray x = layerInput(0, n);
         embedding.forward(batch.tokens(), batch.rows(), 0, x);
+        Window window = Window.batch(batch.rows());
         for (int l = 0; l < blocks.size(); l++) {
             INDArray out = layerInput(l + 1, n);
-            blocks.get(l).forward(x, out, batch.rows(), buf, slot(l, training), dropoutSeed);
+            blocks.get(l).forward(x, out, window, buf, slot(l, training), dropoutSeed);
             x = out;
         }
         INDArray normed = buf.get("final.out", n, h);
@@ -264,7 +273,7 @@ public final class CausalLm implements AutoCloseable {
         for (int l = blocks.size() - 1; l >= 0; l--) {
             INDArray x = layerInput(l, n);
             if (spec.activationCheckpointing()) {
-                blocks.get(l).forward(x, buf.get("recompute.out", n, h), batch.rows(), buf, slot(l, true), seed);
+                blocks.get(l).forward(x, buf.get("recompute.out", n, h), Window.batch(batch.rows()), buf, slot(l, true), seed);
             }
             // the first layer's input gradient feeds only the embeddings: skip it when they are frozen
             boolean inputGradNeeded = l > 0 || embeddingsTrain;
@@ -281,6 +290,55 @@ public final class CausalLm implements AutoCloseable {
             grads.put(name, params.gradient(name).dup()); // the caller's copy: the accumulators are reused
         }
         return new StepOutput(loss, batch.lossTokens(), grads);
+    }
+
+    /** An empty key/value cache for generating one sequence of at most {@code capacity} positions. */
+    public KvCache newCache(int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("cache capacity must be > 0, got " + capacity);
+        }
+        if (base.config().family() == io.sparklora.core.model.ModelFamily.GPT2 && capacity > base.config().maxPositions()) {
+            throw new IllegalArgumentException("a cache of " + capacity + " positions exceeds the model's "
+                    + base.config().maxPositions() + " positions");
+        }
+        return new KvCache(base.config(), capacity, spec.dtype(), version);
+    }
+
+    /**
+     * Runs {@code tokens} at the cache's next positions, attending to everything cached before them, and appends
+     * their keys and values: the logits [V] that follow the last of them. Dropout off. The arrays of the call are
+     * freed when it returns, so a long generation holds only the cache.
+     */
+    public float[] extend(KvCache cache, int[] tokens) {
+        if (cache.version() != version) {
+            throw new IllegalStateException("the cache was filled with other trainable values; start a new one");
+        }
+        if (tokens.length == 0 || cache.length() + tokens.length > cache.capacity()) {
+            throw new IllegalArgumentException(tokens.length + " tokens after " + cache.length() + " cached do not fit a cache of "
+                    + cache.capacity() + " positions");
+        }
+        checkBatch(new TokenBatch(1, tokens.length, tokens, new int[tokens.length]));
+        int h = base.config().hiddenSize();
+        int m = tokens.length;
+        try (Buffers call = new Buffers(spec.dtype())) {
+            INDArray x = call.get("gen.stream.a", m, h);
+            INDArray out = call.get("gen.stream.b", m, h);
+            embedding.forward(tokens, 1, cache.length(), x);
+            for (int l = 0; l < blocks.size(); l++) {
+                blocks.get(l).forward(x, out, new Window(1, cache.length(), cache, l), call, "gen", null);
+                INDArray t = x;
+                x = out;
+                out = t;
+            }
+            INDArray last = call.get("gen.last", 1, h);
+            last.assign(x.getRow(m - 1).reshape(1, h));
+            INDArray normed = call.get("gen.normed", 1, h);
+            finalNorm.forward(last, normed, call);
+            INDArray logits = call.get("gen.logits", 1, base.config().vocabSize());
+            Ops.gemm(normed, params.value(head), logits, false, true, 1.0, 0.0); // [1, H]·[H, V]
+            cache.advance(m);
+            return io.sparklora.core.model.Arrays2.toFloats(logits);
+        }
     }
 
     /** Bytes of activations and scratch the engine holds (after a step: its working set beyond the weights). */

@@ -47,14 +47,15 @@ final class Gpt2Block implements Block {
     }
 
     @Override
-    public void forward(INDArray x, INDArray out, int rows, Buffers buf, String slot, Long dropoutSeed) {
+    public void forward(INDArray x, INDArray out, Window window, Buffers buf, String slot, Long dropoutSeed) {
+        int rows = window.rows();
         long n = x.size(0);
         INDArray a = buf.get(slot + ".ln_1.out", n, hidden);
         ln1.forward(x, a, buf, slot);
         INDArray qkv = buf.get(slot + ".qkv", n, 3L * hidden); // [N, 3H]: q, k, v side by side
         cAttn.forward(a, qkv, buf, slot, dropoutSeed);
         INDArray att = buf.get(slot + ".att", n, hidden);
-        attention.forward(part(qkv, rows, 0), part(qkv, rows, 1), part(qkv, rows, 2), att, buf, slot);
+        attention.forward(part(qkv, rows, 0), part(qkv, rows, 1), part(qkv, rows, 2), att, window, buf, slot);
         INDArray mid = buf.get(slot + ".mid", n, hidden); // x + attention
         attnProj.forward(att, mid, buf, slot, dropoutSeed);
         mid.addi(x);

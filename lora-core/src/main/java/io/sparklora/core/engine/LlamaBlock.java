@@ -49,7 +49,8 @@ final class LlamaBlock implements Block {
     }
 
     @Override
-    public void forward(INDArray x, INDArray out, int rows, Buffers buf, String slot, Long dropoutSeed) {
+    public void forward(INDArray x, INDArray out, Window window, Buffers buf, String slot, Long dropoutSeed) {
+        int rows = window.rows();
         long n = x.size(0);
         INDArray a = buf.get(slot + ".norm1.out", n, hidden);
         norm1.forward(x, a, buf, slot);
@@ -61,7 +62,7 @@ final class LlamaBlock implements Block {
         v.forward(a, vo, buf, slot, dropoutSeed);
         INDArray att = buf.get(slot + ".att", n, c.qDim());
         attention.forward(heads(qo, rows, c.numHeads()), heads(ko, rows, c.numKvHeads()), heads(vo, rows, c.numKvHeads()),
-                att, buf, slot);
+                att, window, buf, slot);
         INDArray mid = buf.get(slot + ".mid", n, hidden); // x + attention
         o.forward(att, mid, buf, slot, dropoutSeed);
         mid.addi(x);

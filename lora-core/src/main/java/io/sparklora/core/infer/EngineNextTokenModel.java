@@ -1,42 +1,59 @@
 package io.sparklora.core.infer;
 
 import io.sparklora.core.engine.CausalLm;
-import io.sparklora.core.model.Arrays2;
-import io.sparklora.core.model.NativeArrays;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import io.sparklora.core.engine.KvCache;
+
+import java.util.Arrays;
 
 /**
- * Next-token logits from a causal-LM graph. The context is right-padded to the graph's fixed length; causal
- * attention makes the padding invisible to the last real position, whose logits are returned. Each call runs the
- * whole window (no key/value cache): simple and exact, adequate for evaluation-sized generation.
+ * Next-token logits from the engine with a key/value cache: when a context extends the one seen last (the usual
+ * case while generating), only its new tokens are run; otherwise (a new prompt, a window that slid, other adapter
+ * values) the cache starts over from the whole context. Either way the logits are exactly those of the whole
+ * context run at positions 0 … n−1.
  */
-public final class EngineNextTokenModel implements NextTokenModel {
-    private static final int PAD = 0;
-    private final CausalLm graph;
+public final class EngineNextTokenModel implements NextTokenModel, AutoCloseable {
+    private final CausalLm lm;
+    private final int maxContext;
+    private KvCache cache;
+    private int[] cached = new int[0];
 
-    public EngineNextTokenModel(CausalLm graph) {
-        this.graph = graph;
+    /** A window of the engine's sequence length. */
+    public EngineNextTokenModel(CausalLm lm) {
+        this(lm, lm.spec().seqLen());
     }
 
-    /** The longest context the graph takes. */
+    public EngineNextTokenModel(CausalLm lm, int maxContext) {
+        this.lm = lm;
+        this.maxContext = maxContext;
+    }
+
+    /** The longest context the model takes. */
     public int maxContext() {
-        return graph.spec().seqLen();
+        return maxContext;
     }
 
     @Override
     public float[] nextTokenLogits(int[] context) {
-        int t = graph.spec().seqLen();
-        if (context.length == 0 || context.length > t) {
-            throw new IllegalArgumentException("context of " + context.length + " tokens; this model takes 1 to " + t);
+        if (context.length == 0 || context.length > maxContext) {
+            throw new IllegalArgumentException("context of " + context.length + " tokens; this model takes 1 to " + maxContext);
         }
-        int[] window = new int[t];
-        java.util.Arrays.fill(window, PAD);
-        System.arraycopy(context, 0, window, 0, context.length);
-        INDArray logits = graph.logits(window); // [T, V]
-        try {
-            return Arrays2.toFloats(logits.getRow(context.length - 1));
-        } finally {
-            NativeArrays.close(logits); // one per generated token: see NativeArrays
+        boolean extendsCached = cache != null && cache.version() == lm.version() && context.length > cached.length
+                && Arrays.equals(context, 0, cached.length, cached, 0, cached.length);
+        if (!extendsCached) {
+            close();
+            cache = lm.newCache(maxContext);
+            cached = new int[0];
+        }
+        float[] logits = lm.extend(cache, Arrays.copyOfRange(context, cached.length, context.length));
+        cached = context.clone();
+        return logits;
+    }
+
+    @Override
+    public void close() {
+        if (cache != null) {
+            cache.close();
+            cache = null;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.sparklora.jobs.report;
 
+import io.sparklora.core.engine.CausalLm;
 import io.sparklora.core.infer.EngineNextTokenModel;
 import io.sparklora.jobs.data.ExecutorTokenizers;
 import io.sparklora.jobs.io.SerializableHadoopConf;
@@ -41,22 +42,28 @@ final class GenerationTask implements Function<Integer, List<GenerationRow>> {
         DeviceBinding.bindCurrentTask();
         Completions completions = new Completions(ExecutorTokenizers.get(tokenizerUri, conf.get()), addBos);
         return ExecutorModels.withGraph(key, conf.get(), graph -> {
-            EngineNextTokenModel model = new EngineNextTokenModel(graph);
-            List<Optional<String>> base = new ArrayList<>();
-            graph.setTrainable(initialTheta);
-            for (ReportExample ex : examples) {
-                base.add(completions.complete(model, model.maxContext(), ex));
+            try (EngineNextTokenModel model = new EngineNextTokenModel(graph)) {
+                return generations(graph, model, completions);
             }
-            List<GenerationRow> rows = new ArrayList<>();
-            graph.setTrainable(trainedTheta);
-            for (int i = 0; i < examples.size(); i++) {
-                ReportExample ex = examples.get(i);
-                Optional<String> adapted = completions.complete(model, model.maxContext(), ex);
-                if (base.get(i).isPresent() && adapted.isPresent()) {
-                    rows.add(new GenerationRow(ex.prompt(), ex.reference(), base.get(i).get(), adapted.get()));
-                }
-            }
-            return rows;
         });
+    }
+
+    /** Each example completed by the base (initial adapter) and by the trained adapter. */
+    private List<GenerationRow> generations(CausalLm lm, EngineNextTokenModel model, Completions completions) {
+        List<Optional<String>> base = new ArrayList<>();
+        lm.setTrainable(initialTheta);
+        for (ReportExample ex : examples) {
+            base.add(completions.complete(model, model.maxContext(), ex));
+        }
+        List<GenerationRow> rows = new ArrayList<>();
+        lm.setTrainable(trainedTheta);
+        for (int i = 0; i < examples.size(); i++) {
+            ReportExample ex = examples.get(i);
+            Optional<String> adapted = completions.complete(model, model.maxContext(), ex);
+            if (base.get(i).isPresent() && adapted.isPresent()) {
+                rows.add(new GenerationRow(ex.prompt(), ex.reference(), base.get(i).get(), adapted.get()));
+            }
+        }
+        return rows;
     }
 }
