@@ -52,11 +52,12 @@ final class Gpt2Block implements Block {
         long n = x.size(0);
         INDArray a = buf.get(slot + ".ln_1.out", n, hidden);
         ln1.forward(x, a, buf, slot);
-        INDArray qkv = buf.get(slot + ".qkv", n, 3L * hidden); // [N, 3H]: q, k, v side by side
+        // [N, 3H]: q, k, v side by side, needed only until attention has copied them per head
+        INDArray qkv = buf.get("scratch.fwd.qkv", n, 3L * hidden);
         cAttn.forward(a, qkv, buf, slot, dropoutSeed);
         INDArray att = buf.get(slot + ".att", n, hidden);
         attention.forward(part(qkv, rows, 0), part(qkv, rows, 1), part(qkv, rows, 2), att, window, buf, slot);
-        INDArray mid = buf.get(slot + ".mid", n, hidden); // x + attention
+        INDArray mid = buf.get("scratch.fwd.mid", n, hidden); // x + attention; backward needs only its norm's x̂
         attnProj.forward(att, mid, buf, slot, dropoutSeed);
         mid.addi(x);
 
@@ -65,7 +66,7 @@ final class Gpt2Block implements Block {
         INDArray pre = buf.get(slot + ".fc", n, inner); // [N, I] before GELU
         fc.forward(normed, pre, buf, slot, dropoutSeed);
         INDArray act = buf.get(slot + ".gelu", n, inner);
-        Activations.geluTanhForward(pre, act);
+        Activations.geluTanhForward(pre, act, buf.get(slot + ".gelu.tanh", n, inner));
         mlpProj.forward(act, out, buf, slot, dropoutSeed);
         out.addi(mid);
     }
@@ -76,7 +77,7 @@ final class Gpt2Block implements Block {
         INDArray dAct = buf.get("grad.inner", n, inner);
         mlpProj.backward(buf.get(slot + ".gelu", n, inner), dOut, dAct, false, buf, slot, dropoutOn);
         INDArray dPre = buf.get("grad.inner2", n, inner);
-        Activations.geluTanhBackward(buf.get(slot + ".fc", n, inner), dAct, dPre, buf);
+        Activations.geluTanhBackward(buf.get(slot + ".fc", n, inner), buf.get(slot + ".gelu.tanh", n, inner), dAct, dPre, buf);
         INDArray dNormed = buf.get("grad.hidden", n, hidden);
         fc.backward(buf.get(slot + ".ln_2.out", n, hidden), dPre, dNormed, false, buf, slot, dropoutOn);
         INDArray dMid = buf.get("grad.mid", n, hidden);

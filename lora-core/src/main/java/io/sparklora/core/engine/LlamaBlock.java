@@ -54,16 +54,17 @@ final class LlamaBlock implements Block {
         long n = x.size(0);
         INDArray a = buf.get(slot + ".norm1.out", n, hidden);
         norm1.forward(x, a, buf, slot);
-        INDArray qo = buf.get(slot + ".q", n, c.qDim());
-        INDArray ko = buf.get(slot + ".k", n, c.kvDim());
-        INDArray vo = buf.get(slot + ".v", n, c.kvDim());
+        // the projections are needed only until attention has copied them per head: not kept for backward
+        INDArray qo = buf.get("scratch.fwd.q", n, c.qDim());
+        INDArray ko = buf.get("scratch.fwd.k", n, c.kvDim());
+        INDArray vo = buf.get("scratch.fwd.v", n, c.kvDim());
         q.forward(a, qo, buf, slot, dropoutSeed);
         k.forward(a, ko, buf, slot, dropoutSeed);
         v.forward(a, vo, buf, slot, dropoutSeed);
         INDArray att = buf.get(slot + ".att", n, c.qDim());
         attention.forward(heads(qo, rows, c.numHeads()), heads(ko, rows, c.numKvHeads()), heads(vo, rows, c.numKvHeads()),
                 att, window, buf, slot);
-        INDArray mid = buf.get(slot + ".mid", n, hidden); // x + attention
+        INDArray mid = buf.get("scratch.fwd.mid", n, hidden); // x + attention; backward needs only its norm's x̂
         o.forward(att, mid, buf, slot, dropoutSeed);
         mid.addi(x);
 
@@ -74,7 +75,7 @@ final class LlamaBlock implements Block {
         gate.forward(normed, g, buf, slot, dropoutSeed);
         up.forward(normed, u, buf, slot, dropoutSeed);
         INDArray act = buf.get(slot + ".swiglu", n, inner);
-        Activations.swigluForward(g, u, act);
+        Activations.swigluForward(g, u, act, buf.get(slot + ".gate.sigmoid", n, inner));
         down.forward(act, out, buf, slot, dropoutSeed);
         out.addi(mid);
     }
@@ -86,7 +87,8 @@ final class LlamaBlock implements Block {
         down.backward(buf.get(slot + ".swiglu", n, inner), dOut, dAct, false, buf, slot, dropoutOn);
         INDArray dGate = buf.get("grad.inner2", n, inner);
         INDArray dUp = buf.get("grad.inner3", n, inner);
-        Activations.swigluBackward(buf.get(slot + ".gate", n, inner), buf.get(slot + ".up", n, inner), dAct, dGate, dUp);
+        Activations.swigluBackward(buf.get(slot + ".gate", n, inner), buf.get(slot + ".up", n, inner),
+                buf.get(slot + ".gate.sigmoid", n, inner), dAct, dGate, dUp);
         INDArray normed = buf.get(slot + ".norm2.out", n, hidden);
         INDArray dNormed = buf.get("grad.hidden", n, hidden);
         gate.backward(normed, dGate, dNormed, false, buf, slot, dropoutOn);
