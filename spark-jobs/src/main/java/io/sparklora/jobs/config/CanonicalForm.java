@@ -49,6 +49,11 @@ final class CanonicalForm {
         result.remove("output");
         result.remove("eval");
         result.remove("checkpoint");
+        // Nor does recomputing activations (bit-identical gradients): a run may resume with it switched.
+        @SuppressWarnings("unchecked")
+        Map<String, Object> train = new LinkedHashMap<>((Map<String, Object>) result.get("train"));
+        train.remove("activation_checkpointing");
+        result.put("train", train);
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             byte[] digest = sha.digest((FINGERPRINT_VERSION + yaml(result)).getBytes(StandardCharsets.UTF_8));
@@ -80,8 +85,7 @@ final class CanonicalForm {
                 "warmup_steps", t.warmupSteps(), "weight_decay", t.weightDecay(), "max_grad_norm", t.maxGradNorm(),
                 "adam_beta1", t.adamBeta1(), "adam_beta2", t.adamBeta2(), "adam_epsilon", t.adamEpsilon(),
                 "seed", t.seed(), "nan_policy", ConfigNames.of(t.nanPolicy()),
-                // the same result either way: written only when on, so turning it on keeps a run resumable
-                "activation_checkpointing", t.activationCheckpointing() ? true : null);
+                "activation_checkpointing", t.activationCheckpointing());
     }
 
     /** sync_every means nothing under gradient averaging, so only parameter averaging writes (and hashes) it. */

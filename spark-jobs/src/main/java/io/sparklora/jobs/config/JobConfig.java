@@ -49,8 +49,9 @@ public record JobConfig(ModelSection model, LoraConfig lora, DataSection data, T
     }
 
     /**
-     * SHA-256 (hex) of the settings that change the training result: everything but output.path and the eval and
-     * checkpoint cadence. A run resumes only from checkpoints with the same fingerprint.
+     * SHA-256 (hex) of the settings that change the training result: everything but output.path, the eval and
+     * checkpoint cadence and train.activation_checkpointing. A run resumes only from checkpoints with the same
+     * fingerprint.
      */
     public String fingerprint() {
         return CanonicalForm.fingerprint(this);

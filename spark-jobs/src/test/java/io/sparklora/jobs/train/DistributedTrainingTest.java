@@ -104,6 +104,19 @@ class DistributedTrainingTest {
     }
 
     @Test
+    void activationCheckpointingTrainsTheSameAdapterAndKeepsTheRunResumable() throws Exception {
+        JobConfig plain = config("no-recompute");
+        new TrainingMaster(spark, plain).run();
+        JobConfig recompute = JobConfigLoader.parse(TinyJob.yaml(model.toString(), data.toString(),
+                dir.resolve("recompute").toString(), 2, ROUNDS), "test.yaml", List.of("train.activation_checkpointing=true"));
+        new TrainingMaster(spark, recompute).run();
+
+        assertThat(recompute.train().activationCheckpointing()).isTrue();
+        assertThat(adapterTheta(recompute)).isEqualTo(adapterTheta(plain)); // bit for bit
+        assertThat(recompute.fingerprint()).isEqualTo(plain.fingerprint());
+    }
+
+    @Test
     void aTaskThatFailsOnceIsRetriedAndChangesNothing() throws Exception {
         JobConfig clean = config("clean");
         new TrainingMaster(spark, clean).run();
