@@ -4,6 +4,7 @@ import io.sparklora.core.lora.LoraModule;
 import io.sparklora.core.model.LinearModule;
 import io.sparklora.core.model.NativeArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.SplittableRandom;
@@ -65,7 +66,7 @@ final class Linear {
             INDArray mask = buf.get(key(slot, "mask"), n, module.inFeatures()); // [N, in]
             fillDropoutMask(mask, dropoutSeed);
             in = buf.get("scratch.dropped", n, module.inFeatures());
-            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(x, mask, in));
+            Nd4j.exec(new MulOp(x, mask, in));
         }
         INDArray down = buf.get(key(slot, "down"), n, lora.r()); // [N, r]
         Ops.gemm(in, a, down, false, true, 1.0, 0.0); // [N, in]·[in, r]
@@ -107,7 +108,7 @@ final class Linear {
         INDArray in = x;
         if (dropped) {
             in = buf.get("scratch.dropped", n, module.inFeatures());
-            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(x, buf.get(key(slot, "mask"),
+            Nd4j.exec(new MulOp(x, buf.get(key(slot, "mask"),
                     n, module.inFeatures()), in));
         }
         Ops.gemm(dy, down, params.gradient(lora.bName()), true, false, scale, 1.0); // dB += s·[out, N]·[N, r]
