@@ -204,20 +204,23 @@ public final class CausalLm implements AutoCloseable {
         return spec.activationCheckpointing() ? "recompute" : "L" + layer;
     }
 
-    /** The residual stream entering layer l (l = layers: leaving the last one), kept for the backward pass. */
-    private INDArray layerInput(int l, long n) {
-        return buf.get("stream." + l, n, base.config().hiddenSize());
+    /**
+     * The residual stream entering layer l (l = layers: leaving the last one): kept for the backward pass when
+     * training; a forward-only pass alternates between two arrays.
+     */
+    private INDArray layerInput(int l, long n, boolean training) {
+        return buf.get(training ? "stream." + l : "stream.forward-only." + l % 2, n, base.config().hiddenSize());
     }
 
     /** Embeddings and every block; returns the final normed hidden states [N, H]. */
     private INDArray forwardHidden(TokenBatch batch, Long dropoutSeed, boolean training) {
         long n = batch.tokens().length;
         int h = base.config().hiddenSize();
-        INDArray x = layerInput(0, n);
+        INDArray x = layerInput(0, n, training);
         embedding.forward(batch.tokens(), batch.rows(), 0, x);
         Window window = Window.batch(batch.rows());
         for (int l = 0; l < blocks.size(); l++) {
-            INDArray out = layerInput(l + 1, n);
+            INDArray out = layerInput(l + 1, n, training);
             blocks.get(l).forward(x, out, window, buf, slot(l, training), dropoutSeed);
             x = out;
         }
@@ -271,7 +274,7 @@ public final class CausalLm implements AutoCloseable {
         finalNorm.backwardAdd(dHidden, dx, buf);
         INDArray spare = buf.get("grad.stream.b", n, h);
         for (int l = blocks.size() - 1; l >= 0; l--) {
-            INDArray x = layerInput(l, n);
+            INDArray x = layerInput(l, n, true);
             if (spec.activationCheckpointing()) {
                 blocks.get(l).forward(x, buf.get("recompute.out", n, h), Window.batch(batch.rows()), buf, slot(l, true), seed);
             }
