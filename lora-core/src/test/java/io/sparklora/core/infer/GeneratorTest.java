@@ -74,4 +74,12 @@ class GeneratorTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("prompt must not be empty");
   }
+
+  @Test
+  void aModelLimitedToTheTokenizersVocabularyNeverEmitsAPaddedId() {
+    NextTokenModel padded = context -> new float[] {0.1f, 0.5f, 0.2f, 9f, 8f}; // ids 3 and 4: padding
+    int[] out = new Generator(padded.limitedTo(3), 8).generate(new int[] {0}, SamplingConfig.greedy(4), OptionalInt.empty());
+    assertThat(out).containsOnly(1);
+    assertThat(padded.limitedTo(10).nextTokenLogits(new int[] {0})).hasSize(5);
+  }
 }

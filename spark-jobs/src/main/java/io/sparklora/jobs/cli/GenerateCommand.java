@@ -80,7 +80,7 @@ final class GenerateCommand {
             }
             int seqLen = seqLen(model.base().config().maxPositions(), longest, maxNew);
             EngineNextTokenModel next = new EngineNextTokenModel(model.graph(seqLen));
-            Generator generator = new Generator(next, next.maxContext());
+            Generator generator = new Generator(next.limitedTo(tok.vocabSize()), next.maxContext());
             out.println("model: " + model.describe());
             out.println("sampling: " + (sampling.isGreedy() ? "greedy" : "temperature " + temperature + ", top-p "
                     + topP + ", seed " + seed) + "; max " + maxNew + " new tokens; context " + seqLen + " tokens");

@@ -46,7 +46,7 @@ public final class Completions {
         if (prompt.length == 0) {
             return Optional.empty();
         }
-        int[] generated = new Generator(model, maxContext)
+        int[] generated = new Generator(model.limitedTo(tokenizer.vocabSize()), maxContext)
                 .generate(prompt, SamplingConfig.greedy(maxNewTokens(ex)), tokenizer.eosTokenId());
         return Optional.of(tokenizer.decode(generated));
     }
