@@ -120,8 +120,12 @@ final class CausalAttention {
         cachedK.get(NDArrayIndex.all(), NDArrayIndex.interval(start, keys), NDArrayIndex.all()).assign(kh.reshape(kvHeads, t, headDim));
         cachedV.get(NDArrayIndex.all(), NDArrayIndex.interval(start, keys), NDArrayIndex.all())
                 .assign(v.permute(0, 2, 1, 3).reshape(kvHeads, t, headDim));
-        INDArray allK = cachedK.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all()); // [Hkv, L, D]
-        INDArray allV = cachedV.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all());
+        // Contiguous copies of the cached positions, freed with the call's arrays: handed a strided view, the
+        // batched product would copy it anyway, into an array left to the garbage collector.
+        INDArray allK = buf.get("gen.attn.keys", kvHeads, keys, headDim); // [Hkv, L, D]
+        INDArray allV = buf.get("gen.attn.values", kvHeads, keys, headDim);
+        allK.assign(cachedK.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all()));
+        allV.assign(cachedV.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all()));
         INDArray probs = buf.get("gen.attn.probs", kvHeads, (long) group * t, keys);
         Ops.bmm(qh.reshape(kvHeads, (long) group * t, headDim), allK, probs, false, true, 1.0 / Math.sqrt(headDim));
         probs.reshape(kvHeads, (long) group * t * keys).addiRowVector(mask(start, t, buf));
