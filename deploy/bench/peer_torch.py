@@ -6,7 +6,8 @@ Run with Debian's interpreter, /usr/bin/python3 (install-peer.sh installs python
 first on PATH, such as a pyenv one, has no torch):
     /usr/bin/python3 deploy/bench/peer_torch.py --fixture DIR --threads 2 --warmup 2 --reps 5 --mode lora --out p.json
 
-DIR is a fixture that BenchFixture (lora-core tests) writes: model/ (Hugging Face LLaMA, F32 safetensors), adapter/
+DIR is a fixture that BenchFixture (lora-core tests) writes: model/ (Hugging Face LLaMA-family or GPT-2 layout, F32
+safetensors), adapter/
 (PEFT LoRA), batch.json and reference.json (our loss_sum and adapter gradient norm on that batch, dropout 0).
 
 What is timed, and why the comparison is fair:
@@ -17,6 +18,11 @@ What is timed, and why the comparison is fair:
   are not -1 (a sum, not a mean). Dropout 0 as in reference.json. Each op is the one a PyTorch user would write (as
   transformers' eager LlamaAttention does); where our graph works around an ND4J limitation (one-hot products instead
   of gather, a matmul for rotate_half), the peer does not copy the workaround, since its cost is ours to remove.
+  GPT-2 as transformers' GPT2LMHeadModel computes it: token + learned position embeddings (wte, wpe), pre-LayerNorm
+  blocks with layer_norm_epsilon, the fused c_attn (Conv1D: x·W + b with W stored [in, out]) split into q, k, v,
+  causal softmax attention scaled by 1/sqrt(head_dim) with masked scores set to float32's minimum, c_proj, c_fc,
+  gelu_new (the tanh approximation, NewGELUActivation's formula), mlp.c_proj, ln_f and the head tied to wte; the
+  adapter on c_attn follows PEFT's fan_in_fan_out (A [r, in], B [out, r] applied to x as on any linear).
 - Same precision and mode: fp32, eager. No torch.compile: Debian's torch is 1.13, which has none (it came with 2.0).
 - Same threads: torch.set_num_threads(N) for torch's OpenMP pool, torch.set_num_interop_threads(1), and
   OPENBLAS_NUM_THREADS=N (torch does not pass its count to OpenBLAS) set before torch loads; the output reports the
@@ -32,11 +38,14 @@ What is timed, and why the comparison is fair:
   built once before it, as any PyTorch training loop would (data loading is not part of a step).
 - Same trainable set: lora mode freezes every base weight (requires_grad=False, so autograd skips their gradients as
   our graph does with constants) and trains A and B; full mode trains every base weight, with no LoRA: the adapter is
-  merged into W0 (W = W0 + scale·B·A), which is the same function, so the loss is still checked against reference.json.
+  merged into W0 (W = W0 + scale·B·A, transposed for GPT-2's [in, out] weights), which is the same function, so the loss is still checked against reference.json.
 - Timing: time.perf_counter around each step, W warm-up steps excluded, median of R.
 - Checked: loss_sum and the global L2 norm of the adapter gradient must equal reference.json (relative difference
   warned above 1e-3, exit status 2 above 1e-2). In full mode the adapter gradient is recovered from the merged
-  weights' gradient G = dL/dW by the chain rule: dL/dA = scale·Bᵀ·G, dL/dB = scale·G·Aᵀ.
+  weights' gradient G = dL/dW [out, in] (the transpose of GPT-2's) by the chain rule: dL/dA = scale·Bᵀ·G,
+  dL/dB = scale·G·Aᵀ.
+- Memory: peak_rss_bytes is the process's VmHWM, read as StepBench reads ours; the weights are read one tensor at a
+  time, so the file is never held beside them.
 """
 import argparse
 import json
