@@ -6,7 +6,8 @@ Run with Debian's interpreter, /usr/bin/python3 (install-peer.sh installs python
 first on PATH, such as a pyenv one, has no torch):
     /usr/bin/python3 deploy/bench/peer_torch.py --fixture DIR --threads 2 --warmup 2 --reps 5 --mode lora --out p.json
 
-DIR is a fixture that BenchFixture (lora-core tests) writes: model/ (Hugging Face LLaMA, F32 safetensors), adapter/
+DIR is a fixture that BenchFixture (lora-core tests) writes: model/ (Hugging Face LLaMA-family or GPT-2 layout, F32
+safetensors), adapter/
 (PEFT LoRA), batch.json and reference.json (our loss_sum and adapter gradient norm on that batch, dropout 0).
 
 What is timed, and why the comparison is fair:
@@ -17,6 +18,11 @@ What is timed, and why the comparison is fair:
   are not -1 (a sum, not a mean). Dropout 0 as in reference.json. Each op is the one a PyTorch user would write (as
   transformers' eager LlamaAttention does); where our graph works around an ND4J limitation (one-hot products instead
   of gather, a matmul for rotate_half), the peer does not copy the workaround, since its cost is ours to remove.
+  GPT-2 as transformers' GPT2LMHeadModel computes it: token + learned position embeddings (wte, wpe), pre-LayerNorm
+  blocks with layer_norm_epsilon, the fused c_attn (Conv1D: x·W + b with W stored [in, out]) split into q, k, v,
+  causal softmax attention scaled by 1/sqrt(head_dim) with masked scores set to float32's minimum, c_proj, c_fc,
+  gelu_new (the tanh approximation, NewGELUActivation's formula), mlp.c_proj, ln_f and the head tied to wte; the
+  adapter on c_attn follows PEFT's fan_in_fan_out (A [r, in], B [out, r] applied to x as on any linear).
 - Same precision and mode: fp32, eager. No torch.compile: Debian's torch is 1.13, which has none (it came with 2.0).
 - Same threads: torch.set_num_threads(N) for torch's OpenMP pool, torch.set_num_interop_threads(1), and
   OPENBLAS_NUM_THREADS=N (torch does not pass its count to OpenBLAS) set before torch loads; the output reports the
@@ -32,11 +38,14 @@ What is timed, and why the comparison is fair:
   built once before it, as any PyTorch training loop would (data loading is not part of a step).
 - Same trainable set: lora mode freezes every base weight (requires_grad=False, so autograd skips their gradients as
   our graph does with constants) and trains A and B; full mode trains every base weight, with no LoRA: the adapter is
-  merged into W0 (W = W0 + scale·B·A), which is the same function, so the loss is still checked against reference.json.
+  merged into W0 (W = W0 + scale·B·A, transposed for GPT-2's [in, out] weights), which is the same function, so the loss is still checked against reference.json.
 - Timing: time.perf_counter around each step, W warm-up steps excluded, median of R.
 - Checked: loss_sum and the global L2 norm of the adapter gradient must equal reference.json (relative difference
   warned above 1e-3, exit status 2 above 1e-2). In full mode the adapter gradient is recovered from the merged
-  weights' gradient G = dL/dW by the chain rule: dL/dA = scale·Bᵀ·G, dL/dB = scale·G·Aᵀ.
+  weights' gradient G = dL/dW [out, in] (the transpose of GPT-2's) by the chain rule: dL/dA = scale·Bᵀ·G,
+  dL/dB = scale·G·Aᵀ.
+- Memory: peak_rss_bytes is the process's VmHWM, read as StepBench reads ours; the weights are read one tensor at a
+  time, so the file is never held beside them.
 """
 import argparse
 import json
@@ -53,6 +62,7 @@ import blas_probe
 WARN_REL = 1e-3
 FAIL_REL = 1e-2
 IGNORE = -1  # TokenBatch.IGNORE: a position that predicts nothing
+FAMILIES = {"llama": "llama", "mistral": "llama", "qwen2": "llama", "gpt2": "gpt2"}  # model_type → implementation
 ADAPTER_KEY = re.compile(r"^base_model\.model\.(?P<path>.+)\.lora_(?P<which>[AB])\.weight$")
 
 
@@ -89,33 +99,48 @@ _NUMPY_DTYPES = {"F32": "<f4", "F64": "<f8", "F16": "<f2", "BF16": "<u2"}
 
 
 def read_safetensors(path):
-    """name → float32 numpy array. The format: u64 little-endian header length, JSON header, then the raw data."""
+    """name → float32 numpy array. The format: u64 little-endian header length, JSON header, then the raw data.
+    Read tensor by tensor, so the process never holds the whole file beside the arrays (its peak RSS is the model's)."""
+    size = os.path.getsize(path)
     with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 8:
-        raise ValueError(f"{path}: {len(data)} bytes, too short for a safetensors header length")
-    (header_len,) = struct.unpack_from("<Q", data, 0)
-    if header_len > len(data) - 8:
-        raise ValueError(f"{path}: header length {header_len} runs past the end of the {len(data)}-byte file")
-    header = json.loads(data[8:8 + header_len])
-    body = memoryview(data)[8 + header_len:]
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        dtype, shape, (begin, end) = info["dtype"], info["shape"], info["data_offsets"]
-        if dtype not in _NUMPY_DTYPES:
-            raise ValueError(f"{path}: tensor {name} has dtype {dtype}; supported: {', '.join(_NUMPY_DTYPES)}")
-        itemsize = np.dtype(_NUMPY_DTYPES[dtype]).itemsize
-        count = math.prod(shape)
-        if not 0 <= begin <= end <= len(body) or end - begin != count * itemsize:
-            raise ValueError(f"{path}: tensor {name} {dtype}{shape} has data offsets [{begin}, {end}) that do not fit "
-                             f"{count * itemsize} bytes inside the {len(body)}-byte data section")
-        raw = np.frombuffer(body[begin:end], dtype=_NUMPY_DTYPES[dtype], count=count)
-        if dtype == "BF16":  # the high half of a float32
-            raw = (raw.astype(np.uint32) << 16).view(np.float32)
-        tensors[name] = raw.astype(np.float32).reshape(shape)  # a copy: writable, and detached from `data`
+        prefix = f.read(8)
+        if len(prefix) < 8:
+            raise ValueError(f"{path}: {size} bytes, too short for a safetensors header length")
+        (header_len,) = struct.unpack("<Q", prefix)
+        if header_len > size - 8:
+            raise ValueError(f"{path}: header length {header_len} runs past the end of the {size}-byte file")
+        header = json.loads(f.read(header_len))
+        body_start, body_len = 8 + header_len, size - 8 - header_len
+        tensors = {}
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            dtype, shape, (begin, end) = info["dtype"], info["shape"], info["data_offsets"]
+            if dtype not in _NUMPY_DTYPES:
+                raise ValueError(f"{path}: tensor {name} has dtype {dtype}; supported: {', '.join(_NUMPY_DTYPES)}")
+            itemsize = np.dtype(_NUMPY_DTYPES[dtype]).itemsize
+            count = math.prod(shape)
+            if not 0 <= begin <= end <= body_len or end - begin != count * itemsize:
+                raise ValueError(f"{path}: tensor {name} {dtype}{shape} has data offsets [{begin}, {end}) that do not "
+                                 f"fit {count * itemsize} bytes inside the {body_len}-byte data section")
+            f.seek(body_start + begin)
+            raw = np.fromfile(f, dtype=_NUMPY_DTYPES[dtype], count=count)
+            if dtype == "BF16":  # the high half of a float32
+                raw = (raw.astype(np.uint32) << 16).view(np.float32)
+            tensors[name] = raw.astype(np.float32, copy=False).reshape(shape)  # its own, writable array
     return tensors
+
+
+def proc_status_bytes(field):
+    """A field of /proc/self/status in bytes (VmHWM: peak resident set, VmRSS: current), as our StepBench reads it."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return -1
 
 
 def read_json(path):
@@ -129,11 +154,18 @@ class Fixture:
     """Config, base weights, adapter and batch of a fixture directory, checked against each other."""
 
     def __init__(self, directory):
-        self.config = read_json(os.path.join(directory, "model", "config.json"))
-        if self.config.get("model_type") not in ("llama", "mistral", "qwen2"):
-            raise ValueError(f"model_type {self.config.get('model_type')!r}: the peer implements the LLaMA family only")
-        if self.config.get("rope_scaling") or self.config.get("hidden_act", "silu") != "silu":
+        self.config = c = read_json(os.path.join(directory, "model", "config.json"))
+        self.family = FAMILIES.get(c.get("model_type"))
+        if self.family is None:
+            raise ValueError(f"model_type {c.get('model_type')!r}: the peer implements {', '.join(FAMILIES)}")
+        if self.family == "llama" and (c.get("rope_scaling") or c.get("hidden_act", "silu") != "silu"):
             raise ValueError("config.json: rope_scaling and activations other than silu are not implemented by the peer")
+        if self.family == "gpt2" and (c.get("activation_function", "gelu_new") not in ("gelu_new", "gelu_pytorch_tanh")
+                                      or c.get("scale_attn_by_inverse_layer_idx") or c.get("reorder_and_upcast_attn")
+                                      or c.get("scale_attn_weights", True) is not True):
+            raise ValueError("config.json: GPT-2 with an activation other than gelu_new (tanh), or with "
+                             "scale_attn_by_inverse_layer_idx, reorder_and_upcast_attn or unscaled attention weights, "
+                             "is not implemented by the peer")
         self.weights = read_safetensors(os.path.join(directory, "model", "model.safetensors"))
         self.adapter_config = read_json(os.path.join(directory, "adapter", "adapter_config.json"))
         self.lora = self._read_adapter(os.path.join(directory, "adapter", "adapter_model.safetensors"))
@@ -153,9 +185,13 @@ class Fixture:
     def _read_adapter(self, path):
         """module path (e.g. model.layers.0.self_attn.q_proj) → (A [r, in], B [out, r])."""
         cfg = self.adapter_config
-        if cfg.get("use_dora") or cfg.get("rank_pattern") or cfg.get("alpha_pattern") or cfg.get("fan_in_fan_out"):
-            raise ValueError("adapter_config.json: DoRA, per-module rank/alpha patterns and fan_in_fan_out "
-                             "are not supported by the peer")
+        if cfg.get("use_dora") or cfg.get("rank_pattern") or cfg.get("alpha_pattern"):
+            raise ValueError("adapter_config.json: DoRA and per-module rank/alpha patterns are not supported by the peer")
+        # fan_in_fan_out: the base weight is stored [in, out] (GPT-2's Conv1D); A and B keep their usual shapes
+        conv1d = self.family == "gpt2"
+        if bool(cfg.get("fan_in_fan_out")) != conv1d:
+            raise ValueError(f"adapter_config.json: fan_in_fan_out {cfg.get('fan_in_fan_out')} does not fit "
+                             f"model_type {self.config['model_type']} (true exactly for GPT-2's Conv1D weights)")
         r, alpha = cfg["r"], cfg["lora_alpha"]
         self.scale = alpha / math.sqrt(r) if cfg.get("use_rslora") else alpha / r
         parts = {}
@@ -171,7 +207,8 @@ class Fixture:
             if w is None or set(ab) != {"A", "B"}:
                 raise ValueError(f"{path}: {module} needs lora_A and lora_B and a base weight {module}.weight")
             a, b = ab["A"], ab["B"]
-            if a.shape != (r, w.shape[1]) or b.shape != (w.shape[0], r):
+            out_features, in_features = w.shape[::-1] if conv1d else w.shape
+            if a.shape != (r, in_features) or b.shape != (out_features, r):
                 raise ValueError(f"{path}: {module} A{list(a.shape)} B{list(b.shape)} do not fit "
                                  f"W{list(w.shape)} with r = {r}")
             if module.rsplit(".", 1)[-1] not in targets:
@@ -293,6 +330,97 @@ class Llama:
         return math.sqrt(squares)
 
 
+class Gpt2:
+    """HF GPT-2 (GPT2LMHeadModel) as plain tensors and functional ops. Activations are [B, T, features]; Conv1D
+    weights are stored [in, out] and applied as x·W + b (torch.addmm, as transformers' Conv1D)."""
+
+    def __init__(self, fx, mode):
+        c = fx.config
+        self.layers = c["n_layer"]
+        self.heads = c["n_head"]
+        self.hidden = c["n_embd"]
+        self.head_dim = self.hidden // self.heads
+        self.eps = c.get("layer_norm_epsilon", 1e-5)
+        self.scale = fx.scale
+        t = fx.seq_len
+        if t > c["n_positions"]:
+            raise ValueError(f"rows of {t} tokens exceed n_positions {c['n_positions']}")
+
+        weights = dict(fx.weights)
+        if mode == "full":  # the adapter merged into W0 [in, out]: W = W0 + scale·(B·A)ᵀ
+            for module, (a, b) in fx.lora.items():
+                name = module + ".weight"
+                merged = weights[name].astype(np.float64) + self.scale * (b.astype(np.float64) @ a).T  # [in, out]
+                weights[name] = merged.astype(np.float32)
+        self.w = {name: torch.from_numpy(v).requires_grad_(mode == "full") for name, v in weights.items()}
+        if c.get("tie_word_embeddings", True):
+            self.w["lm_head.weight"] = self.w["transformer.wte.weight"]  # one tensor: one gradient, as tied
+        elif "lm_head.weight" not in self.w:
+            raise ValueError("model.safetensors has no lm_head.weight and tie_word_embeddings is false")
+        self.lora = {}
+        if mode == "lora":
+            self.lora = {m: (torch.from_numpy(a).requires_grad_(True), torch.from_numpy(b).requires_grad_(True))
+                         for m, (a, b) in fx.lora.items()}
+        self.adapter = {m: (torch.from_numpy(a), torch.from_numpy(b)) for m, (a, b) in fx.lora.items()}
+        self.positions = torch.arange(t)  # [T]
+        # transformers' GPT2Attention: masked scores are replaced by the dtype's minimum (torch.where), not -inf
+        self.causal = torch.ones(t, t, dtype=torch.bool).tril()  # [T, T]: key j visible from query i when j <= i
+        self.masked = torch.tensor(torch.finfo(torch.float32).min)
+
+    trainable = Llama.trainable
+
+    def conv1d(self, x, module):
+        """x: [B, T, in] → [B, T, out]: x·W0 + b (+ scale·B·A·x on adapted modules, PEFT's fan_in_fan_out)."""
+        w = self.w[module + ".weight"]  # [in, out]
+        y = torch.addmm(self.w[module + ".bias"], x.reshape(-1, x.shape[-1]), w).view(*x.shape[:-1], w.shape[1])
+        if module in self.lora:
+            a, b = self.lora[module]  # [r, in], [out, r]
+            y = y + self.scale * F.linear(F.linear(x, a), b)  # [B, T, r] → [B, T, out]
+        return y
+
+    def layer_norm(self, x, prefix):
+        return F.layer_norm(x, (self.hidden,), self.w[prefix + ".weight"], self.w[prefix + ".bias"], self.eps)
+
+    @staticmethod
+    def gelu_new(x):
+        """transformers' NewGELUActivation: 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³)))."""
+        return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+    def attention(self, x, p):
+        """x: [B, T, H] → [B, T, H]: fused c_attn split into q, k, v; causal softmax attention; c_proj."""
+        bsz, t, _ = x.shape
+        q, k, v = self.conv1d(x, p + "c_attn").split(self.hidden, dim=2)  # [B, T, H] each
+        q, k, v = (z.view(bsz, t, self.heads, self.head_dim).transpose(1, 2) for z in (q, k, v))  # [B, heads, T, D]
+        scores = q @ k.transpose(-1, -2) / math.sqrt(self.head_dim)  # [B, heads, T, T]
+        scores = torch.where(self.causal, scores, self.masked)
+        context = torch.softmax(scores, dim=-1) @ v  # [B, heads, T, D]
+        return self.conv1d(context.transpose(1, 2).reshape(bsz, t, self.hidden), p + "c_proj")
+
+    def loss_sum(self, tokens, targets):
+        """tokens, targets: [B, T] → summed cross-entropy over the targets that are not IGNORE (scalar)."""
+        x = F.embedding(tokens, self.w["transformer.wte.weight"]) + F.embedding(self.positions,
+                                                                              self.w["transformer.wpe.weight"])
+        for i in range(self.layers):
+            p = f"transformer.h.{i}."
+            x = x + self.attention(self.layer_norm(x, p + "ln_1"), p + "attn.")
+            m = self.gelu_new(self.conv1d(self.layer_norm(x, p + "ln_2"), p + "mlp.c_fc"))  # [B, T, I]
+            x = x + self.conv1d(m, p + "mlp.c_proj")
+        logits = F.linear(self.layer_norm(x, "transformer.ln_f"), self.w["lm_head.weight"])  # [B, T, V]
+        return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE, reduction="sum")
+
+    def adapter_grad_norm(self):
+        """Global L2 norm of dL/dA and dL/dB over all adapted modules, in float64."""
+        squares = 0.0
+        for module, (a, b) in (self.lora or self.adapter).items():
+            if self.lora:
+                grads = (a.grad.double(), b.grad.double())
+            else:  # W = W0 + s·(B·A)ᵀ [in, out], so with G = (dL/dW)ᵀ [out, in]: dL/dA = s·Bᵀ·G, dL/dB = s·G·Aᵀ
+                g = self.w[module + ".weight"].grad.double().t()
+                grads = (self.scale * b.double().t() @ g, self.scale * g @ a.double().t())  # [r, in], [out, r]
+            squares += sum(float(x.pow(2).sum()) for x in grads)
+        return math.sqrt(squares)
+
+
 # ---------------------------------------------------------------------------------------------------------- run
 
 def rel_diff(value, reference):
@@ -303,9 +431,10 @@ def main(args):
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     fx = Fixture(args.fixture)
-    model = Llama(fx, args.mode)
+    model = (Gpt2 if fx.family == "gpt2" else Llama)(fx, args.mode)
     params = model.trainable()
     tokens, targets = torch.from_numpy(fx.tokens), torch.from_numpy(fx.targets)  # [B, T] each, built once
+    rss_before_steps = proc_status_bytes("VmRSS")
 
     def step():
         for p in params:
@@ -337,6 +466,7 @@ def main(args):
         "intra_op_threads": torch.get_num_threads(),
         "interop_threads": torch.get_num_interop_threads(),
         "mode": args.mode,
+        "model_type": fx.config["model_type"],
         "blas": blas_probe.describe(),
         "torch_build_blas": re.search(r"BLAS_INFO=([^,]*)", torch.__config__.show()).group(1),
         "env": blas_probe.thread_env(),
@@ -356,13 +486,16 @@ def main(args):
         "loss_rel_diff": rel_diff(loss, ref_loss),
         "grad_norm_rel_diff": rel_diff(grad_norm, ref_norm),
         "trainable_params": sum(p.numel() for p in params),
+        "rss_before_steps_bytes": rss_before_steps,
+        "peak_rss_bytes": proc_status_bytes("VmHWM"),
     }
     worst = max(report["loss_rel_diff"], report["grad_norm_rel_diff"])
     report["check"] = "match" if worst <= WARN_REL else "MISMATCH" if worst > FAIL_REL else "WARN"
 
     print(f"torch {report['torch_version']}, {args.threads} threads, mode {args.mode}, BLAS: {report['blas']}")
     print(f"step: median {median * 1e3:.1f} ms over {args.reps} reps after {args.warmup} warm-up "
-          f"({report['tokens_per_s']:.0f} tokens/s, {report['trainable_params']} trainable parameters)")
+          f"({report['tokens_per_s']:.0f} tokens/s, {report['trainable_params']} trainable parameters, "
+          f"peak RSS {report['peak_rss_bytes'] >> 20} MiB)")
     print(f"loss_sum {loss:.6f} vs reference {ref_loss:.6f} (rel {report['loss_rel_diff']:.2e}); "
           f"adapter grad norm {grad_norm:.6f} vs reference {ref_norm:.6f} (rel {report['grad_norm_rel_diff']:.2e})")
     if args.out:

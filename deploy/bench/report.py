@@ -60,6 +60,17 @@ def mib(n):
     return f"{n / 2**20:.0f} MiB" if n >= 10 * 2**20 else f"{n / 2**10:.0f} KiB"
 
 
+def add_tokens_and_rss(t, results, shape, mode, ours, peer):
+    """Rows for a shape whose step both programs ran: tokens/s and peak RSS side by side."""
+    tokens = ours["rows"] * ours["seq_len"]
+    ours_tps = tokens / ours["median_s"]
+    t.add(shape, f"{mode} step tokens/s ours / PyTorch", f"{ours_tps:.0f} / {peer['tokens_per_s']:.0f}")
+    if peer.get("peak_rss_bytes", -1) > 0:
+        t.add(shape, f"{mode} step peak RSS ours / PyTorch",
+              f"{mib(ours['peak_rss_bytes'])} / {mib(peer['peak_rss_bytes'])}")
+    results[f"{shape}_{mode.lower()}_tokens_per_s"] = {"ours": ours_tps, "torch": peer["tokens_per_s"]}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("directory")
@@ -83,7 +94,7 @@ def main():
             t.add("ceiling", f"  ND4J {r['m']}x{r['k']}x{r['n']}", f"{r['gflops']:.1f} GFLOP/s")
     results["ceiling_gflops"] = best
 
-    for shape in ("bench-small", "demo"):
+    for shape in ("bench-small", "demo", "gpt2-small"):
         lora = load(d, f"step-{shape}-lora.json")
         full = load(d, f"step-{shape}-full.json")
         if not lora:
@@ -113,10 +124,14 @@ def main():
             t.add(shape, f"ours / PyTorch {peer.get('torch_version', '')} LoRA step",
                   f"{lora['median_s']:.3f} / {peer['median_s']:.3f} = {ratio:.2f}", "<= 1.0", ratio <= 1.0)
             results[f"{shape}_ours_over_torch_lora"] = ratio
+            if shape == "gpt2-small":
+                add_tokens_and_rss(t, results, shape, "LoRA", lora, peer)
         peer_full = load(d, f"peer-{shape}-full.json")
         if peer_full and full:
             t.add(shape, "ours / PyTorch full fine-tuning step",
                   f"{full['median_s'] / peer_full['median_s']:.2f}")
+            if shape == "gpt2-small":
+                add_tokens_and_rss(t, results, shape, "full", full, peer_full)
         inference = load(d, f"inference-{shape}.json")
         if inference:
             for key, row in inference.items():
@@ -128,6 +143,29 @@ def main():
                 t.add(shape, f"inference batch {rows}: merged / base latency", f"{merged:.3f}", "<= 1.02",
                       merged <= 1.02)
                 results[f"{shape}_inference_b{rows}_merged_over_base"] = merged
+
+    for shape in ("bench-small", "gpt2-small", "qwen2-0.5b"):
+        runs = {ckpt: load(d, f"memory-{shape}-{ckpt}.json") for ckpt in ("off", "on")}
+        for ckpt, m in runs.items():
+            if not m:
+                continue
+            label = f"ckpt {ckpt}"
+            if m.get("aborted"):
+                t.add("memory", f"{shape} {label}: stopped, RSS passed", mib(m["rss_limit_bytes"]))
+                continue
+            p = m["predicted"]
+            t.add("memory", f"{shape} {label}: peak RSS measured / predicted",
+                  f"{mib(m['peak_rss_bytes'])} / {mib(p['total_bytes'])}")
+            t.add("memory", f"{shape} {label}: working set measured / predicted",
+                  f"{mib(m['working_set_bytes'])} / {mib(p['working_set_bytes'])}")
+            t.add("memory", f"{shape} {label}: weights; LoRA step (tokens/s)",
+                  f"{mib(m['weights_bytes'])}, {m['median_s']:.1f} s ({m['tokens_per_s']:.0f})")
+            results[f"memory_{shape}_{ckpt}"] = {k: m[k] for k in ("peak_rss_bytes", "working_set_bytes", "weights_bytes",
+                                                                  "baseline_rss_bytes", "median_s", "tokens_per_s")}
+            results[f"memory_{shape}_{ckpt}"]["predicted"] = p
+        if all(runs.values()) and not any(m.get("aborted") for m in runs.values()):
+            t.add("memory", f"{shape} peak RSS ckpt on / off",
+                  f"{runs['on']['peak_rss_bytes'] / runs['off']['peak_rss_bytes']:.2f}")
 
     spark = load(d, "spark.json")
     if spark:

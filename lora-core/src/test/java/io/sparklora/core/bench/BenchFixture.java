@@ -11,7 +11,6 @@ import io.sparklora.core.engine.TokenBatch;
 import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.lora.LoraModule;
 import io.sparklora.core.lora.LoraPlan;
-import io.sparklora.core.lora.TargetModules;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.BaseModelLoader;
 import io.sparklora.core.model.BaseModelWriter;
@@ -25,23 +24,23 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 /**
  * The inputs every benchmark program (ours and the PyTorch peer) reads, so both run the same model, adapter and batch:
  * <pre>
- * DIR/model/config.json, model.safetensors      Hugging Face LLaMA layout (random N(0, 0.02) weights for bench-small)
- * DIR/adapter/adapter_config.json, .safetensors  PEFT adapter, r = 8, alpha 16, q_proj and v_proj, B ≠ 0
+ * DIR/model/config.json, model.safetensors      Hugging Face layout of the shape's family (random weights, see randomBase)
+ * DIR/adapter/adapter_config.json, .safetensors  PEFT adapter, r = 8, alpha 16, the family's default modules, B ≠ 0
  * DIR/batch.json                                 {"rows", "seq_len", "tokens": [rows·T], "targets": [rows·T]}, -1 = ignored
  * </pre>
  * B is small and non-zero so the adapter path changes the loss, and the peer's loss and gradient norm can be checked
  * against ours: equal values mean the two programs compute the same function.
  */
 public final class BenchFixture {
-    public static final LoraConfig LORA = new LoraConfig(LoraConfig.DEFAULT_R, LoraConfig.DEFAULT_ALPHA, 0.0,
-            new TargetModules.Names(List.of("q_proj", "v_proj")), false, LoraConfig.DEFAULT_SEED);
+    static {
+        io.sparklora.core.backend.CpuBuild.select(); // before ND4J loads its native library (randomBase)
+    }
 
     public record Loaded(BaseModel base, LoraPlan plan, float[] theta, TokenBatch batch) {
     }
@@ -55,7 +54,8 @@ public final class BenchFixture {
         Files.createDirectories(dir.resolve("model"));
         BaseModelWriter.write(base, dir.resolve("model"), DType.F32, Map.of("bench_shape", shape.name()));
 
-        LoraPlan plan = LoraPlan.of(LORA, base.layout());
+        LoraConfig lora = shape.lora();
+        LoraPlan plan = LoraPlan.of(lora, base.layout());
         float[] theta = plan.initialParameters();
         Random rng = new Random(seed + 1);
         for (LoraModule m : plan.modules()) { // B: N(0, 0.02) instead of zeros
@@ -64,7 +64,7 @@ public final class BenchFixture {
                 theta[off + i] = (float) (rng.nextGaussian() * 0.02);
             }
         }
-        PeftAdapterFiles.write(dir.resolve("adapter"), new PeftAdapter(LORA, theta, "bench/" + shape.name(), base.fingerprint()),
+        PeftAdapterFiles.write(dir.resolve("adapter"), new PeftAdapter(lora, theta, "bench/" + shape.name(), base.fingerprint()),
                 plan, base.config().family());
 
         int n = shape.tokens();
@@ -99,13 +99,25 @@ public final class BenchFixture {
         return new Loaded(base, adapter.plan(), adapter.adapter().thetaFor(adapter.plan()), batch);
     }
 
-    private static BaseModel randomBase(BenchShape shape, long seed) {
+    /**
+     * Random weights as the families initialise them: norm gains 1, LayerNorm biases 0, every other tensor (matrices,
+     * embeddings, GPT-2's learned positions, linear biases) N(0, 0.02).
+     */
+    static BaseModel randomBase(BenchShape shape, long seed) {
         Nd4j.getRandom().setSeed(seed);
         Map<String, INDArray> weights = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : ModelLayout.of(shape.config()).parameterShapes().entrySet()) {
-            boolean norm = e.getKey().endsWith("norm.weight");
-            weights.put(e.getKey(), norm ? Nd4j.ones(DataType.FLOAT, e.getValue())
-                    : Nd4j.randn(DataType.FLOAT, e.getValue()).muli(0.02));
+            String name = e.getKey();
+            boolean layerNorm = name.matches(".*\\.ln_[^.]+\\.(weight|bias)"); // GPT-2: ln_1, ln_2, ln_f
+            INDArray w;
+            if (name.endsWith("norm.weight") || layerNorm && name.endsWith(".weight")) {
+                w = Nd4j.ones(DataType.FLOAT, e.getValue());
+            } else if (layerNorm) {
+                w = Nd4j.zeros(DataType.FLOAT, e.getValue());
+            } else {
+                w = Nd4j.randn(DataType.FLOAT, e.getValue()).muli(0.02);
+            }
+            weights.put(name, w);
         }
         return BaseModel.of(shape.config(), weights);
     }

@@ -34,6 +34,20 @@ public final class BenchJson {
         return -1;
     }
 
+    /** A field of /proc/meminfo in bytes (MemAvailable: what can be allocated without swapping), or -1 off Linux. */
+    public static long meminfoBytes(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
     public static void write(Path out, Map<String, Object> result) throws IOException {
         if (out.getParent() != null) {
             Files.createDirectories(out.getParent());
