@@ -11,7 +11,6 @@ import io.sparklora.core.model.ModelConfig;
 import io.sparklora.core.model.ModelFamily;
 import io.sparklora.core.model.ModelLayout;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +32,8 @@ import java.util.Map;
  *       Without checkpointing every layer keeps its saved arrays; with it, one layer's set is kept and reused while
  *       each layer is recomputed during the backward pass.</li>
  * </ul>
- * The working set is computed the way the engine allocates it: every (name, shape) the step asks its buffers for,
- * once. MemoryModelTest checks it against {@code CausalLm.workingSetBytes()} on small models of both families, so
+ * The working set is computed the way the engine allocates it: one flat array per name the step asks its buffers
+ * for, as large as the largest shape asked under that name. MemoryModelTest checks it against {@code CausalLm.workingSetBytes()} on small models of both families, so
  * a change in what the engine keeps shows up there. What the model leaves out: ND4J's temporaries inside an op,
  * the JVM heap above its baseline, and allocator slack (the gap to the measured peak).
  */
@@ -111,7 +110,7 @@ public final class MemoryModel {
 
     private enum Part { SAVED, PROBS, INPUTS, LOSS, SCRATCH, CONSTANTS }
 
-    /** One forwardBackward, replayed as the (name, shape) requests it makes of the engine's buffers. */
+    /** One forwardBackward, replayed as the (name, shape) requests it makes of the engine's buffers (Buffers.get). */
     private static final class Step {
         private final ModelConfig c;
         private final LoraPlan plan;
@@ -121,7 +120,7 @@ public final class MemoryModel {
         private final int rows;
         private final int t;
         private final long n;
-        private final Map<String, long[]> arrays = new LinkedHashMap<>(); // key → {elements, part}
+        private final Map<String, long[]> arrays = new LinkedHashMap<>(); // name → {largest elements, part}
 
         Step(ModelConfig c, LoraPlan plan, TrainingMode mode, int rows, int seqLen, boolean checkpointing, boolean dropout) {
             this.c = c;
@@ -149,7 +148,8 @@ public final class MemoryModel {
                     : name.endsWith(".attn.probs") ? Part.PROBS
                     : name.matches("(L\\d+|recompute)\\..*") && !name.equals("recompute.out") ? Part.SAVED
                     : Part.SCRATCH; // scratch.*, grad.*, final.*, recompute.out
-            arrays.putIfAbsent(name + Arrays.toString(shape), new long[] {count(shape), part.ordinal()});
+            long[] entry = arrays.computeIfAbsent(name, k -> new long[] {0, part.ordinal()});
+            entry[0] = Math.max(entry[0], count(shape));
         }
 
         private void constant(String name, long... shape) {
@@ -270,7 +270,7 @@ public final class MemoryModel {
                 rotary(b, heads, kv, d);
             }
             get(slot + ".attn.probs", b * kv, group * t, t);
-            constant("attn.mask." + t, group * t * t);
+            constant("attn.mask.0." + t, group * t * t);
             get("scratch.attn.context", b, heads, t, d);
         }
 
@@ -308,32 +308,33 @@ public final class MemoryModel {
                 List<LinearModule> m = new Gpt2Layout(c).layerModules(layer); // c_attn, attn.c_proj, c_fc, mlp.c_proj
                 get(s + ".ln_1.out", n, h);
                 norm(true, s, "ln_1", true);
-                get(s + ".qkv", n, 3L * h);
+                get("scratch.fwd.qkv", n, 3L * h);
                 linearForward(s, "attn.c_attn", m.get(0));
                 get(s + ".att", n, h);
                 attentionForward(s);
-                get(s + ".mid", n, h);
+                get("scratch.fwd.mid", n, h);
                 linearForward(s, "attn.c_proj", m.get(1));
                 get(s + ".ln_2.out", n, h);
                 norm(true, s, "ln_2", true);
                 get(s + ".fc", n, inner);
                 linearForward(s, "mlp.c_fc", m.get(2));
                 get(s + ".gelu", n, inner);
+                get(s + ".gelu.tanh", n, inner);
                 linearForward(s, "mlp.c_proj", m.get(3));
                 return;
             }
             List<LinearModule> m = new LlamaLayout(c).layerModules(layer); // q, k, v, o, gate, up, down
             get(s + ".norm1.out", n, h);
             norm(false, s, "input_layernorm", true);
-            get(s + ".q", n, c.qDim());
-            get(s + ".k", n, c.kvDim());
-            get(s + ".v", n, c.kvDim());
+            get("scratch.fwd.q", n, c.qDim());
+            get("scratch.fwd.k", n, c.kvDim());
+            get("scratch.fwd.v", n, c.kvDim());
             linearForward(s, "q_proj", m.get(0));
             linearForward(s, "k_proj", m.get(1));
             linearForward(s, "v_proj", m.get(2));
             get(s + ".att", n, c.qDim());
             attentionForward(s);
-            get(s + ".mid", n, h);
+            get("scratch.fwd.mid", n, h);
             linearForward(s, "o_proj", m.get(3));
             get(s + ".norm2.out", n, h);
             norm(false, s, "post_attention_layernorm", true);
@@ -342,6 +343,7 @@ public final class MemoryModel {
             linearForward(s, "gate_proj", m.get(4));
             linearForward(s, "up_proj", m.get(5));
             get(s + ".swiglu", n, inner);
+            get(s + ".gate.sigmoid", n, inner);
             linearForward(s, "down_proj", m.get(6));
         }
 
@@ -355,7 +357,6 @@ public final class MemoryModel {
                 linearBackward(s, "mlp.c_proj", m.get(3));
                 get("grad.inner2", n, inner);
                 get("scratch.act.a", n, inner);
-                get("scratch.act.b", n, inner);
                 get("grad.hidden", n, h);
                 linearBackward(s, "mlp.c_fc", m.get(2));
                 get("grad.mid", n, h);
@@ -372,7 +373,6 @@ public final class MemoryModel {
             linearBackward(s, "down_proj", m.get(6));
             get("grad.inner2", n, inner);
             get("grad.inner3", n, inner);
-            get("scratch.act.a", n, inner);
             get("grad.hidden", n, h);
             linearBackward(s, "gate_proj", m.get(4));
             linearBackward(s, "up_proj", m.get(5));
