@@ -8,7 +8,7 @@
 #   memory       peak RSS of LoRA steps with and without activation checkpointing (MemoryBench, one JVM each) on
 #                bench-small, gpt2-small and qwen2-0.5b (Qwen2-0.5B's shape, built in memory), next to MemoryModel
 #   inference    base vs base + unmerged adapter vs merged model, batch 1 and 8
-#   profile      a bench-small LoRA step's time by op type (SameDiff kernels vs everything outside them)
+#   profile      a bench-small LoRA step's time by part of the model (norm, linear, attention, ...), matrix products vs the rest
 #   spark        per-round bytes (LoRA vs full-model averaging), round overhead, 1 vs 2 executors (local-cluster)
 # Every figure is a ratio or utilisation from this run (medians after warm-up): the machine may be shared and noisy.
 # Usage: deploy/bench.sh [--quick] [--skip-peer] [--skip-spark] [--skip-memory] [--offline]
@@ -49,7 +49,7 @@ mvn $mvn_offline -q -B -ntp -DskipTests install
 core_cp_file=lora-core/target/bench-classpath.txt
 mvn $mvn_offline -q -B -ntp -pl lora-core dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$root/$core_cp_file"
 core_cp="lora-core/target/test-classes:lora-core/target/classes:$(cat "$core_cp_file")"
-jvm() { java -Xmx4g -cp "$core_cp" "$@" 2>&1 | grep -v '^Added differentiated op'; }
+jvm() { java -Xmx4g -cp "$core_cp" "$@" 2>&1; }
 
 echo "bench: fixtures"
 for shape in bench-small demo gpt2-small; do
@@ -71,7 +71,7 @@ for shape in bench-small demo gpt2-small; do
   done
 done
 
-echo "bench: where a bench-small LoRA step spends its time, by op type ($out/profile-bench-small-lora.txt)"
+echo "bench: where a bench-small LoRA step spends its time, by part of the model ($out/profile-bench-small-lora.txt)"
 jvm io.sparklora.core.bench.StepProfile "$out/fixtures/bench-small" lora "$reps" | sed -n '/step on/,$p' \
   >"$out/profile-bench-small-lora.txt"
 head -8 "$out/profile-bench-small-lora.txt"; tail -2 "$out/profile-bench-small-lora.txt"
