@@ -70,12 +70,12 @@ final class CausalAttention {
      * cache in the window (one row), the keys and values are appended to it and the queries attend to all of it.
      */
     void forward(INDArray q, INDArray k, INDArray v, INDArray out, Window window, Buffers buf, String slot) {
+        StepProfiler.enter(StepProfiler.Part.ATTENTION);
         if (window.cache() != null) {
             forwardCached(q, k, v, out, window, buf);
             StepProfiler.exit();
             return;
         }
-        StepProfiler.enter(StepProfiler.Part.ATTENTION);
         long b = q.size(0);
         int t = (int) q.size(1);
         int group = heads / kvHeads;
