@@ -64,7 +64,7 @@ public final class DataPrepBench {
             }
         }
         DataSection section = new DataSection(data.toString(), DataFormat.JSONL, "text", null, null, null,
-                validationFraction, seqLen, true, 0.01, LongRowPolicy.TRUNCATE, true, true);
+                validationFraction, seqLen, true, 0.01, LongRowPolicy.TRUNCATE, true, true, DataSection.DEFAULT_BLOCK_EXAMPLES);
         SparkSession spark = LocalSpark.start(master);
         List<Double> seconds = new ArrayList<>();
         try {
