@@ -61,7 +61,10 @@ public final class RowBlocks {
    * validation rows, each list in example order.
    */
   public static Block pack(
-      List<TokenizedExample> train, List<TokenizedExample> validation, int seqLen, boolean packing) {
+      List<TokenizedExample> train,
+      List<TokenizedExample> validation,
+      int seqLen,
+      boolean packing) {
     Objects.requireNonNull(train, "train");
     Objects.requireNonNull(validation, "validation");
     RowPacker trainPacker = new RowPacker(seqLen, packing, 0);

@@ -98,9 +98,13 @@ class RowBlocksTest {
     List<TokenizedExample> swapped = new ArrayList<>(all);
     swapped.set(3, all.get(4));
     swapped.set(4, all.get(3));
-    assertThat(RowBlocks.prepare(swapped, 16, 8, true, 1, 0.1, false).trainFingerprint()).isNotEqualTo(fp);
-    assertThat(RowBlocks.prepare(all, 16, 8, true, 2, 0.1, false).trainFingerprint()).isNotEqualTo(fp);
-    assertThat(RowBlocks.prepare(all, 17, 8, true, 1, 0.1, false).trainFingerprint()).isNotEqualTo(fp);
+    assertThat(fingerprint(swapped, 16, 1)).isNotEqualTo(fp);
+    assertThat(fingerprint(all, 16, 2)).as("another seed").isNotEqualTo(fp);
+    assertThat(fingerprint(all, 17, 1)).as("another block size").isNotEqualTo(fp);
+  }
+
+  private static String fingerprint(List<TokenizedExample> examples, int blockExamples, long seed) {
+    return RowBlocks.prepare(examples, blockExamples, 8, true, seed, 0.1, false).trainFingerprint();
   }
 
   @Test

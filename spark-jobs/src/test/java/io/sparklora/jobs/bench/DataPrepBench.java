@@ -1,8 +1,7 @@
 package io.sparklora.jobs.bench;
 
-import io.sparklora.jobs.config.DataFormat;
 import io.sparklora.jobs.config.DataSection;
-import io.sparklora.jobs.config.LongRowPolicy;
+import io.sparklora.jobs.config.JobConfigLoader;
 import io.sparklora.jobs.data.DataPreparation;
 import io.sparklora.jobs.data.PreparedData;
 import io.sparklora.jobs.io.SerializableHadoopConf;
@@ -30,7 +29,8 @@ import java.util.SplittableRandom;
  * </pre>
  *
  * Each repetition prepares the data afresh in the same session (the previous one's cached blocks unpersisted) and
- * prints its time; the first includes JIT and tokenizer warm-up.
+ * prints its wall time and the CPU time of the whole JVM (in local mode the driver and the executors), which a busy
+ * machine disturbs less; the first includes JIT and tokenizer warm-up.
  */
 public final class DataPrepBench {
     private static final String[] WORDS = ("the a cat dog owl fox bird fish cow duck bee lion horse sheep goat "
@@ -63,18 +63,29 @@ public final class DataPrepBench {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        DataSection section = new DataSection(data.toString(), DataFormat.JSONL, "text", null, null, null,
-                validationFraction, seqLen, true, 0.01, LongRowPolicy.TRUNCATE, true, true, DataSection.DEFAULT_BLOCK_EXAMPLES);
+        // Through the job file parser, so that the bench runs unchanged against older versions of the data step.
+        DataSection section = JobConfigLoader.parse("""
+                model: {path: /unused}
+                data: {path: "%s", format: jsonl, max_seq_len: %d, validation_fraction: %s}
+                output: {path: /unused-output}
+                """.formatted(data, seqLen, validationFraction), "bench.yaml", List.of()).data();
         SparkSession spark = LocalSpark.start(master);
         List<Double> seconds = new ArrayList<>();
+        List<Double> cpuSeconds = new ArrayList<>();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         try {
             for (int r = 0; r < reps; r++) {
                 long t0 = System.nanoTime();
+                long cpu0 = os.getProcessCpuTime();
                 PreparedData prepared = DataPreparation.prepare(spark, section, tokenizer, workers, 1234, 256,
                         new SerializableHadoopConf(spark.sparkContext().hadoopConfiguration()));
                 double s = (System.nanoTime() - t0) / 1e9;
+                double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
                 seconds.add(s);
-                System.out.printf("data preparation %d/%d: %.2f s; %s%n", r + 1, reps, s, prepared.report());
+                cpuSeconds.add(cpu);
+                System.out.printf("data preparation %d/%d: %.2f s wall, %.2f s CPU (driver and executors: one JVM); %s%n",
+                        r + 1, reps, s, cpu, prepared.report());
                 prepared.train().unpersist(true);
                 if (prepared.validation() != null) {
                     prepared.validation().unpersist(true);
@@ -84,10 +95,14 @@ public final class DataPrepBench {
         } finally {
             spark.stop();
         }
-        List<Double> sorted = new ArrayList<>(seconds);
+        System.out.printf("data preparation on %s, %s: median %.2f s wall, %.2f s CPU over %d runs; wall %s, CPU %s%n",
+                master, data, median(seconds), median(cpuSeconds), reps, seconds, cpuSeconds);
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> sorted = new ArrayList<>(xs);
         Collections.sort(sorted);
-        System.out.printf("data preparation on %s, %s: median %.2f s over %d runs %s%n", master, data, sorted.get(sorted.size() / 2),
-                reps, seconds);
+        return sorted.get(sorted.size() / 2);
     }
 
     /** About {@code bytes} of {"text": ...} lines, 8-60 words each, from a fixed seed. */
