@@ -9,7 +9,7 @@ import java.util.Arrays;
  * @param tokens token ids, each {@code >= 0}
  * @param inLoss same length as {@code tokens}
  */
-public record TokenizedExample(int[] tokens, boolean[] inLoss) {
+public record TokenizedExample(int[] tokens, boolean[] inLoss) implements java.io.Serializable {
 
   public TokenizedExample {
     if (tokens == null || inLoss == null) {

@@ -5,12 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparklora.core.text.ExampleEncoder;
-import io.sparklora.core.text.RowPacker;
+import io.sparklora.core.text.RowBlocks;
 import io.sparklora.core.text.TextExample;
 import io.sparklora.core.text.TextTokenizer;
 import io.sparklora.core.text.TokenizedExample;
 import io.sparklora.core.text.TrainingRow;
 import io.sparklora.core.train.Evaluation;
+import io.sparklora.jobs.config.DataSection;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -33,12 +34,13 @@ final class EvalCommand {
     static final String USAGE = """
             usage: sparklora eval --model DIR [--adapter DIR] --data FILE [--format jsonl|text]
                                   [--text-column NAME | --prompt-column NAME --completion-column NAME]
-                                  [--max-seq-len N] [--no-packing] [--max-rows N] [--batch-rows N]
-                                  [--tokenizer FILE] [--json]
+                                  [--max-seq-len N] [--no-packing] [--block-examples N] [--max-rows N]
+                                  [--batch-rows N] [--tokenizer FILE] [--json]
 
             Mean next-token loss (natural log) and perplexity over a local data file, computed in this JVM the way
             training evaluates: BOS/EOS added when the tokenizer has them, prompt tokens out of the loss, examples
-            packed into rows of --max-seq-len tokens (data.packing: true) or one example per row (--no-packing).
+            packed into rows of --max-seq-len tokens (data.packing: true) or one example per row (--no-packing), in
+            blocks of --block-examples consecutive examples (data.block_examples).
 
               --model DIR              model directory (a base or a merged checkpoint)
               --adapter DIR            PEFT adapter trained on that model
@@ -49,6 +51,7 @@ final class EvalCommand {
               --completion-column NAME   (and EOS) count in the loss
               --max-seq-len N          tokens per row (default min(128, max_position_embeddings))
               --no-packing             one example per row, cut to --max-seq-len + 1 tokens, as data.packing: false
+              --block-examples N       examples packed together, as data.block_examples (default 1024)
               --max-rows N             evaluate only the first N rows (default: all)
               --batch-rows N           rows per forward pass (default 8)
               --tokenizer FILE         tokenizer.json (default: the one in the model directory)
@@ -63,6 +66,7 @@ final class EvalCommand {
             value("--adapter", "run/adapter"), value("--data", "data/valid.jsonl"), value("--format", "jsonl"),
             value("--text-column", "text"), value("--prompt-column", "prompt"),
             value("--completion-column", "completion"), value("--max-seq-len", "128"), value("--max-rows", "256"),
+            value("--block-examples", "1024"),
             value("--batch-rows", "8"), value("--tokenizer", "path/to/tokenizer.json"), flag("--json"),
             flag("--no-packing"));
 
@@ -104,6 +108,7 @@ final class EvalCommand {
         ModelInputs.Model model = ModelInputs.load(a);
         int maxPositions = model.base().config().maxPositions();
         int seqLen = a.intValue("--max-seq-len", Math.min(DEFAULT_MAX_SEQ_LEN, maxPositions), 1);
+        int blockExamples = a.intValue("--block-examples", DataSection.DEFAULT_BLOCK_EXAMPLES, 1);
         if (seqLen > maxPositions) {
             throw a.error("--max-seq-len " + seqLen + " exceeds the model's max_position_embeddings " + maxPositions
                     + "; use --max-seq-len " + maxPositions + " or less");
@@ -122,20 +127,16 @@ final class EvalCommand {
             ModelInputs.checkVocab(tok, model.base(), model.modelDir(), a);
             ExampleEncoder encoder = new ExampleEncoder(tok, tok.bosTokenId().isPresent(),
                     tok.eosTokenId().isPresent());
-            Iterable<TokenizedExample> encoded = () -> new Iterator<>() {
-                private final Iterator<TextExample> it = examples.examples().iterator();
-
-                @Override
-                public boolean hasNext() {
-                    return it.hasNext();
+            // As training packs validation rows: each block of consecutive examples on its own (RowBlocks).
+            rows = new ArrayList<>();
+            List<TokenizedExample> block = new ArrayList<>();
+            for (Iterator<TextExample> it = examples.examples().iterator(); it.hasNext(); ) {
+                block.add(encoder.encode(it.next()));
+                if (block.size() == blockExamples || !it.hasNext()) {
+                    rows.addAll(RowBlocks.pack(List.of(), block, seqLen, !a.flag("--no-packing")).validation());
+                    block.clear();
                 }
-
-                @Override
-                public TokenizedExample next() {
-                    return encoder.encode(it.next());
-                }
-            };
-            rows = new RowPacker(seqLen, !a.flag("--no-packing"), 0).pack(encoded);
+            }
         }
         if (rows.isEmpty()) {
             throw new CliException(SparkLoraMain.DATA_ERROR, "data error: " + data + " gives no row with a token "

@@ -74,7 +74,8 @@ final class CanonicalForm {
                 "prompt_column", d.promptColumn(), "completion_column", d.completionColumn(),
                 "validation_path", d.validationPath(), "validation_fraction", d.validationFraction(),
                 "max_seq_len", d.maxSeqLen(), "packing", d.packing(), "max_bad_row_fraction", d.maxBadRowFraction(),
-                "long_rows", ConfigNames.of(d.longRows()), "add_bos", d.addBos(), "add_eos", d.addEos());
+                "long_rows", ConfigNames.of(d.longRows()), "add_bos", d.addBos(), "add_eos", d.addEos(),
+                "block_examples", d.blockExamples());
     }
 
     /** batch_tokens is already resolved to batch_rows, so the file reads back to the same rows. */

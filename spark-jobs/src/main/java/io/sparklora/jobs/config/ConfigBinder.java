@@ -112,7 +112,8 @@ final class ConfigBinder {
                 s.flag("packing", DataSection.DEFAULT_PACKING),
                 s.number("max_bad_row_fraction", DataSection.DEFAULT_MAX_BAD_ROW_FRACTION),
                 s.choice("long_rows", LongRowPolicy.class, DataSection.DEFAULT_LONG_ROWS),
-                s.flag("add_bos", DataSection.DEFAULT_ADD_BOS), s.flag("add_eos", DataSection.DEFAULT_ADD_EOS));
+                s.flag("add_bos", DataSection.DEFAULT_ADD_BOS), s.flag("add_eos", DataSection.DEFAULT_ADD_EOS),
+                s.integer("block_examples", DataSection.DEFAULT_BLOCK_EXAMPLES));
     }
 
     private static DistributedSection distributed(SectionReader s) {

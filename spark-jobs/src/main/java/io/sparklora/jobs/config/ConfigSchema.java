@@ -18,7 +18,7 @@ final class ConfigSchema {
         keys.put("lora", List.of("r", "alpha", "dropout", "target_modules", "use_rslora", "seed"));
         keys.put("data", List.of("path", "format", "text_column", "prompt_column", "completion_column",
                 "validation_path", "validation_fraction", "max_seq_len", "packing", "max_bad_row_fraction", "long_rows",
-                "add_bos", "add_eos"));
+                "add_bos", "add_eos", "block_examples"));
         keys.put("train", List.of("batch_rows", "batch_tokens", "micro_batch_rows", "rounds", "epochs", "learning_rate",
                 "schedule", "warmup_steps", "weight_decay", "max_grad_norm", "adam_beta1", "adam_beta2", "adam_epsilon",
                 "seed", "nan_policy", "activation_checkpointing"));

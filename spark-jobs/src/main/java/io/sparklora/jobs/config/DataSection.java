@@ -9,11 +9,13 @@ package io.sparklora.jobs.config;
  * @param validationPath     separate validation data; null uses {@code validationFraction} of the training data
  * @param validationFraction share of the training rows held out for validation, in [0, 0.5)
  * @param maxBadRowFraction  share of unreadable or rejected rows tolerated before the job fails, in [0, 1]
+ * @param blockExamples      examples per packing block: examples are numbered in the dataset's order and packed in
+ *                           consecutive blocks of this many, so the rows never depend on the cluster
  */
 public record DataSection(String path, DataFormat format, String textColumn, String promptColumn,
                           String completionColumn, String validationPath, double validationFraction, int maxSeqLen,
                           boolean packing, double maxBadRowFraction, LongRowPolicy longRows, boolean addBos,
-                          boolean addEos) {
+                          boolean addEos, int blockExamples) {
     public static final DataFormat DEFAULT_FORMAT = DataFormat.JSONL;
     public static final String DEFAULT_TEXT_COLUMN = "text";
     public static final double DEFAULT_VALIDATION_FRACTION = 0.0;
@@ -23,6 +25,7 @@ public record DataSection(String path, DataFormat format, String textColumn, Str
     public static final LongRowPolicy DEFAULT_LONG_ROWS = LongRowPolicy.TRUNCATE;
     public static final boolean DEFAULT_ADD_BOS = true;
     public static final boolean DEFAULT_ADD_EOS = true;
+    public static final int DEFAULT_BLOCK_EXAMPLES = 1024;
 
     public DataSection {
         Checks.required("data.path", path);
@@ -56,13 +59,17 @@ public record DataSection(String path, DataFormat format, String textColumn, Str
                     + maxSeqLen);
         }
         Checks.inRange("data.max_bad_row_fraction", maxBadRowFraction, 0.0, 1.0, false);
+        if (blockExamples < 1) {
+            throw JobConfigException.forKey("data.block_examples", "must be >= 1, got " + blockExamples
+                    + "; the default is " + DEFAULT_BLOCK_EXAMPLES);
+        }
     }
 
     /** Plain-text data with every default; mainly for tests and programmatic jobs. */
     public static DataSection of(String path) {
         return new DataSection(path, DEFAULT_FORMAT, DEFAULT_TEXT_COLUMN, null, null, null,
                 DEFAULT_VALIDATION_FRACTION, DEFAULT_MAX_SEQ_LEN, DEFAULT_PACKING, DEFAULT_MAX_BAD_ROW_FRACTION,
-                DEFAULT_LONG_ROWS, DEFAULT_ADD_BOS, DEFAULT_ADD_EOS);
+                DEFAULT_LONG_ROWS, DEFAULT_ADD_BOS, DEFAULT_ADD_EOS, DEFAULT_BLOCK_EXAMPLES);
     }
 
     /** True when examples are prompt/completion pairs rather than plain text. */

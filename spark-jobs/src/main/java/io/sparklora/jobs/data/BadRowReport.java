@@ -8,13 +8,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
 /** Per-file counts of unusable rows, checked against the allowed fraction before any training starts. */
 public record BadRowReport(long totalRows, long badRows, Map<String, long[]> perFile) implements java.io.Serializable {
@@ -22,21 +15,7 @@ public record BadRowReport(long totalRows, long badRows, Map<String, long[]> per
 
     /** perFile: file → {rows, malformed, empty, invalid UTF-8}. */
     public static BadRowReport of(Dataset<Row> examples) {
-        List<Row> rows = examples.groupBy(col(ExampleTable.FILE)).agg(count(lit(1)).as("rows"),
-                        sum(when(col(ExampleTable.PROBLEM).equalTo("malformed"), 1).otherwise(0)).as("malformed"),
-                        sum(when(col(ExampleTable.PROBLEM).equalTo("empty"), 1).otherwise(0)).as("empty"),
-                        sum(when(col(ExampleTable.PROBLEM).equalTo("invalid UTF-8"), 1).otherwise(0)).as("utf8"))
-                .collectAsList();
-        Map<String, long[]> perFile = new TreeMap<>();
-        long total = 0;
-        long bad = 0;
-        for (Row r : rows) {
-            long[] c = {r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4)};
-            perFile.put(r.getString(0), c);
-            total += c[0];
-            bad += c[1] + c[2] + c[3];
-        }
-        return new BadRowReport(total, bad, perFile);
+        return InputSplits.of(examples).badRows();
     }
 
     public double badFraction() {

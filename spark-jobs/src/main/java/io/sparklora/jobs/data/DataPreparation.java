@@ -1,7 +1,6 @@
 package io.sparklora.jobs.data;
 
 import io.sparklora.core.text.TextExample;
-import io.sparklora.core.text.TrainingRow;
 import io.sparklora.jobs.config.DataSection;
 import io.sparklora.jobs.config.LongRowPolicy;
 import io.sparklora.jobs.io.SerializableHadoopConf;
@@ -18,11 +17,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static org.apache.spark.sql.functions.col;
-
 /**
- * The driver's data step, before any training: read the data lake with Spark SQL, count and check bad rows per
- * file, tokenize and pack on the executors, and cache one block per worker. Rounds never re-read or re-tokenize.
+ * The driver's data step, before any training: read the data lake with Spark SQL, count rows and check bad rows per
+ * file, then number, tokenize and pack the examples on the executors so that the rows are a function of the data and
+ * the job's configuration only ({@link BlockRows}), and cache one block per worker. Rounds never re-read or
+ * re-tokenize.
  */
 public final class DataPreparation {
     private static final Logger LOG = LoggerFactory.getLogger(DataPreparation.class);
@@ -37,61 +36,76 @@ public final class DataPreparation {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         TokenizeSpec spec = new TokenizeSpec(tokenizerUri, data.maxSeqLen(), data.packing(), data.addBos(), data.addEos(),
                 data.longRows() == LongRowPolicy.REJECT);
-        Tokenization.Counters counters = new Tokenization.Counters(sc.sc().longAccumulator("truncated rows"),
-                sc.sc().longAccumulator("dropped rows"));
 
         Dataset<Row> examples = read(spark, data, data.path());
-        BadRowReport bad = BadRowReport.of(examples);
+        sc.setJobDescription("SparkLoRA data: count data.path");
+        InputSplits splits = InputSplits.of(examples);
+        BadRowReport bad = splits.badRows();
         bad.check("data.path", data.path(), data.maxBadRowFraction());
-        Dataset<Row> usable = examples;
-        Dataset<Row> heldOut = null;
-        if (data.validationPath() != null) {
-            heldOut = read(spark, data, data.validationPath());
-            BadRowReport.of(heldOut).check("data.validation_path", data.validationPath(), data.maxBadRowFraction());
-        } else if (data.validationFraction() > 0) {
-            Dataset<Row>[] split = examples.randomSplit(new double[] {1 - data.validationFraction(), data.validationFraction()}, seed);
-            usable = split[0];
-            heldOut = split[1];
-        }
+        boolean holdOut = data.validationPath() == null && data.validationFraction() > 0;
+        BlockRows main = BlockRows.prepare(sc, examples, splits, spec,
+                holdOut ? Holdout.fraction(seed, data.validationFraction()) : Holdout.none(), data.blockExamples(),
+                VALIDATION_EXAMPLES, conf, "data.path");
 
-        JavaRDD<ShardBlock> train = ShardedRows.shard(Tokenization.rows(usable, spec, conf, counters), workers, "training rows");
+        sc.setJobDescription("SparkLoRA data: shard the training rows");
+        JavaRDD<ShardBlock> train = ShardedRows.shard(main.trainRowsNumbered(sc), workers, "training rows");
         long trainRows = rowCount(train);
+        if (trainRows != main.trainRows()) {
+            throw new IllegalStateException("sharded " + trainRows + " training rows, packed " + main.trainRows());
+        }
         if (trainRows < workers) {
             throw new DataException("data.path " + data.path() + " gives " + trainRows + " training rows of "
                     + data.maxSeqLen() + " tokens, fewer than distributed.workers = " + workers
                     + "; add data, lower data.max_seq_len or use fewer workers");
         }
+        BlockRows heldOut = holdOut ? main : null;
+        InputSplits validationSplits = null;
+        if (data.validationPath() != null) {
+            Dataset<Row> table = read(spark, data, data.validationPath());
+            sc.setJobDescription("SparkLoRA data: count data.validation_path");
+            validationSplits = InputSplits.of(table);
+            validationSplits.badRows().check("data.validation_path", data.validationPath(), data.maxBadRowFraction());
+            heldOut = BlockRows.prepare(sc, table, validationSplits, spec, Holdout.everything(), data.blockExamples(),
+                    VALIDATION_EXAMPLES, conf, "data.validation_path");
+        }
         JavaRDD<ShardBlock> validation = null;
         long validationRows = 0;
         if (heldOut != null) {
-            JavaRDD<TrainingRow> rows = Tokenization.rows(heldOut, spec, conf, counters);
-            if (maxValidationRows > 0) {
-                rows = sc.parallelize(rows.take(maxValidationRows), workers);
-            }
-            validation = ShardedRows.shard(rows, workers, "validation rows");
+            sc.setJobDescription("SparkLoRA data: shard the validation rows");
+            validation = ShardedRows.shard(heldOut.validationRowsNumbered(sc, maxValidationRows), workers,
+                    "validation rows");
             validationRows = rowCount(validation);
         }
+        sc.setJobDescription(null);
+        RowsIdentity rows = new RowsIdentity(main.examples(), trainRows, data.blockExamples(), main.trainFingerprint());
         Map<String, Object> report = new LinkedHashMap<>();
+        report.put("input_files", splits.files());
         report.put("input_rows", bad.totalRows());
         report.put("bad_rows", bad.badRows());
+        report.put("examples", main.examples());
+        report.put("training_examples", main.trainExamples());
+        report.put("validation_examples", heldOut == null ? 0 : heldOut.validationExamples());
+        report.put("block_examples", data.blockExamples());
         report.put("training_rows", trainRows);
         report.put("validation_rows", validationRows);
-        report.put("truncated_examples", counters.truncated().value());
-        report.put("dropped_examples", counters.dropped().value());
-        LOG.info("data: {} input rows ({} unusable), {} training rows, {} validation rows of {} tokens; {} examples truncated",
-                bad.totalRows(), bad.badRows(), trainRows, validationRows, data.maxSeqLen(), counters.truncated().value());
-        List<TextExample> samples = heldOut == null ? List.of() : firstExamples(heldOut, VALIDATION_EXAMPLES);
-        return new PreparedData(train, trainRows, validation, validationRows, report, samples);
-    }
-
-    /** The first {@code n} usable examples of a table, as text: a small {@code take} to the driver. */
-    private static List<TextExample> firstExamples(Dataset<Row> table, int n) {
-        List<TextExample> out = new ArrayList<>();
-        for (Row r : table.where(col(ExampleTable.PROBLEM).isNull())
-                .select(ExampleTable.PROMPT, ExampleTable.COMPLETION).takeAsList(n)) {
-            out.add(new TextExample(r.isNullAt(0) ? "" : r.getString(0), r.getString(1)));
+        long truncated = main.truncated() + (heldOut != null && heldOut != main ? heldOut.truncated() : 0);
+        long dropped = main.dropped() + (heldOut != null && heldOut != main ? heldOut.dropped() : 0);
+        report.put("truncated_examples", truncated);
+        report.put("dropped_examples", dropped);
+        report.put("training_rows_fingerprint", rows.fingerprint());
+        if (heldOut != null) {
+            report.put("validation_rows_fingerprint", heldOut.validationFingerprint());
         }
-        return out;
+        LOG.info("data: {} input rows in {} files ({} unusable), {} examples, {} training rows, {} validation rows of {} "
+                        + "tokens; {} examples truncated; training rows {} (read as {} input splits)",
+                bad.totalRows(), splits.files(), bad.badRows(), main.examples(), trainRows, validationRows,
+                data.maxSeqLen(), truncated, rows.fingerprint(),
+                splits.splits().size() + (validationSplits == null ? 0 : validationSplits.splits().size()));
+        List<TextExample> samples = new ArrayList<>();
+        if (heldOut != null) {
+            heldOut.samples().forEach(x -> samples.add(new TextExample(x.prompt(), x.completion())));
+        }
+        return new PreparedData(train, trainRows, validation, validationRows, report, rows, samples);
     }
 
     private static Dataset<Row> read(SparkSession spark, DataSection data, String path) {

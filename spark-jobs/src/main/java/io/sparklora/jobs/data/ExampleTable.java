@@ -13,6 +13,7 @@ import org.apache.spark.sql.types.StructType;
 import java.util.Arrays;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_block_start;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.is_valid_utf8;
 import static org.apache.spark.sql.functions.lit;
@@ -21,17 +22,23 @@ import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
 /**
- * Reads a dataset from the data lake with Spark SQL into one table of examples: {@code file}, {@code prompt}
- * (null for plain text), {@code completion}, and {@code problem} (null for a usable row, else why it is not).
+ * Reads a dataset from the data lake with Spark SQL into one table of examples: {@code file}, {@code split} (the byte
+ * offset in the file where the row's input split starts), {@code prompt} (null for plain text), {@code completion},
+ * and {@code problem} (null for a usable row, else why it is not). Within a partition the rows of one split come
+ * together and in file order, so (file, split, position in the split) orders the rows as the files hold them,
+ * however Spark cut the files into splits ({@link InputSplits}).
  */
 public final class ExampleTable {
     public static final String FILE = "file";
+    public static final String SPLIT = "split";
     public static final String PROMPT = "prompt";
     public static final String COMPLETION = "completion";
     public static final String PROBLEM = "problem";
     static final String CORRUPT = "_corrupt_record";
     /** The source file, taken before caching: over a cached table input_file_name() is empty. */
     static final String SOURCE_FILE = "_sparklora_file";
+    /** The start of the row's input split in its file, taken before caching like the file. */
+    static final String SOURCE_SPLIT = "_sparklora_split";
 
     private ExampleTable() {
     }
@@ -47,11 +54,12 @@ public final class ExampleTable {
         }
         // No column at all: the input is empty, or every row is malformed (JSON gives only the corrupt-record
         // column). Let the bad-row report say which, per file, rather than blame the column settings.
-        boolean nothingParsed = Arrays.stream(raw.columns()).allMatch(c -> c.equals(CORRUPT) || c.equals(SOURCE_FILE));
+        boolean nothingParsed = Arrays.stream(raw.columns()).allMatch(c -> c.equals(CORRUPT) || c.equals(SOURCE_FILE)
+                || c.equals(SOURCE_SPLIT));
         for (String column : nothingParsed ? new String[0] : required) {
             if (!Arrays.asList(raw.columns()).contains(column)) {
                 String present = String.join(", ", Arrays.stream(raw.columns())
-                        .filter(c -> !c.equals(CORRUPT) && !c.equals(SOURCE_FILE)).toList());
+                        .filter(c -> !c.equals(CORRUPT) && !c.equals(SOURCE_FILE) && !c.equals(SOURCE_SPLIT)).toList());
                 throw new DataException("data.path " + path + ": column \"" + column + "\" not found (columns: "
                         + (present.isEmpty() ? "none; every row is malformed" : present) + "); set data."
                         + (paired ? "prompt_column / data.completion_column" : "text_column") + " to the right column");
@@ -68,7 +76,8 @@ public final class ExampleTable {
                 .when(completion.isNull().or(trim(completion).equalTo("")), lit("empty"))
                 .when(paired ? prompt.isNull() : lit(false), lit("empty"))
                 .when(badText(completion).or(paired ? badText(prompt) : lit(false)), lit("invalid UTF-8"));
-        return raw.select(col(SOURCE_FILE).as(FILE), prompt.as(PROMPT), completion.as(COMPLETION), problem.as(PROBLEM));
+        return raw.select(col(SOURCE_FILE).as(FILE), col(SOURCE_SPLIT).as(SPLIT), prompt.as(PROMPT),
+                completion.as(COMPLETION), problem.as(PROBLEM));
     }
 
     private static Dataset<Row> readRaw(SparkSession spark, String path, DataFormat format) {
@@ -118,7 +127,7 @@ public final class ExampleTable {
     }
 
     private static Dataset<Row> withFile(Dataset<Row> raw) {
-        return raw.withColumn(SOURCE_FILE, input_file_name());
+        return raw.withColumn(SOURCE_FILE, input_file_name()).withColumn(SOURCE_SPLIT, input_file_block_start());
     }
 
     private static String firstLine(String s) {

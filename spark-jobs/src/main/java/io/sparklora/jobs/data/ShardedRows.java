@@ -1,6 +1,7 @@
 package io.sparklora.jobs.data;
 
 import io.sparklora.core.text.TrainingRow;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
@@ -11,17 +12,17 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Turns tokenized rows into one cached block per worker. Rows are numbered in input order (zipWithIndex) and
- * row i goes to shard i mod workers, ordered by i: a deterministic layout, so a retried task, a resumed run and the
- * single-JVM trainer all see the same shards. Input is read and tokenized once; rounds only read the cache.
+ * Turns numbered rows into one cached block per worker: row i goes to shard i mod workers, ordered by i. The numbers
+ * are the rows' global order ({@link BlockRows}), so the layout is the same on every cluster and a retried task, a
+ * resumed run and the single-JVM trainer all see the same shards. Rounds only read the cache.
  */
 public final class ShardedRows {
     private ShardedRows() {
     }
 
-    public static JavaRDD<ShardBlock> shard(JavaRDD<TrainingRow> rows, int workers, String name) {
-        JavaRDD<ShardBlock> blocks = rows.zipWithIndex()
-                .mapToPair(t -> new Tuple2<>(t._2(), t._1()))
+    /** @param rows each row keyed by its global number, 0, 1, 2, ... */
+    public static JavaRDD<ShardBlock> shard(JavaPairRDD<Long, TrainingRow> rows, int workers, String name) {
+        JavaRDD<ShardBlock> blocks = rows
                 .partitionBy(new ShardPartitioner(workers))
                 .mapPartitionsWithIndex(ShardedRows::toBlock, true)
                 .setName(name)

@@ -7,6 +7,7 @@ import io.sparklora.core.tensor.FloatTensor;
 import io.sparklora.core.tensor.SafetensorsFile;
 import io.sparklora.core.tensor.SafetensorsWriter;
 import io.sparklora.core.train.AdamWState;
+import io.sparklora.jobs.data.RowsIdentity;
 import io.sparklora.jobs.io.HadoopFiles;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -78,6 +79,9 @@ public final class CheckpointStore {
         state.put("next_round", c.nextRound());
         state.put("optimizer_step", opt.step());
         state.put("config_fingerprint", c.configFingerprint());
+        if (c.rows() != null) {
+            state.put("rows", c.rows().toMap());
+        }
         state.put("metrics", c.metrics());
         files.put(STATE_FILE, JSON.writeValueAsBytes(state));
         Map<String, String> checksums = new LinkedHashMap<>();
@@ -147,7 +151,7 @@ public final class CheckpointStore {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> metrics = (List<Map<String, Object>>) state.get("metrics");
         return new Checkpoint(((Number) state.get("next_round")).longValue(), theta, opt,
-                (String) state.get("config_fingerprint"), metrics);
+                (String) state.get("config_fingerprint"), metrics, RowsIdentity.fromMap(state.get("rows")).orElse(null));
     }
 
     private static float[] tensor(byte[] safetensors, String name) throws IOException {

@@ -20,6 +20,7 @@ import io.sparklora.jobs.config.JobConfigException;
 import io.sparklora.jobs.config.NanPolicy;
 import io.sparklora.jobs.data.DataPreparation;
 import io.sparklora.jobs.data.PreparedData;
+import io.sparklora.jobs.data.RowsIdentity;
 import io.sparklora.jobs.data.ShardBlock;
 import io.sparklora.jobs.io.HadoopFiles;
 import io.sparklora.jobs.io.SerializableHadoopConf;
@@ -138,6 +139,9 @@ public final class TrainingMaster {
         PreparedData data = DataPreparation.prepare(spark, config.data(), config.model().tokenizer(), workers,
                 config.train().seed(), config.eval().maxRows(), shippedConf);
         summary.put("data", data.report());
+        if (resume.isPresent()) {
+            checkSameRows(data.rows(), resume.get());
+        }
         long rounds = config.train().byEpochs()
                 ? Math.max(1, (long) Math.ceil(config.train().epochs() * data.trainRows() / batches.globalRows()))
                 : config.train().rounds();
@@ -200,7 +204,8 @@ public final class TrainingMaster {
                 evaluate(evalKey, theta, data, next, null, metrics, summary);
             }
             if (checkpointEvery > 0 && next % checkpointEvery == 0 && next < rounds) {
-                checkpoints.write(new Checkpoint(next, theta, driver.optimizer().state(), fingerprint, metrics));
+                checkpoints.write(new Checkpoint(next, theta, driver.optimizer().state(), fingerprint, metrics,
+                        data.rows()));
                 RunSummary.writeMetrics(layout, metrics, hadoop);
             }
             faults.afterRound(next - 1);
@@ -227,6 +232,29 @@ public final class TrainingMaster {
         RunSummary.write(layout, summary, hadoop);
         LOG.info(FinalSummary.text(summary));
         return new RunResult(false, theta, summary);
+    }
+
+    /**
+     * A resumed run must train on the rows the checkpoint was trained on. They are a function of the data and the
+     * configuration only, so a difference means the data (or the tokenizer file) changed since the run started.
+     */
+    private void checkSameRows(RowsIdentity now, Checkpoint checkpoint) {
+        if (checkpoint.rows() == null) {
+            LOG.warn("the checkpoint at round {} does not record its training rows (written by an older version); "
+                    + "resuming without checking that the rows are unchanged", checkpoint.nextRound());
+            return;
+        }
+        List<String> differences = now.differencesFrom(checkpoint.rows());
+        if (!differences.isEmpty()) {
+            throw new TrainingException("cannot resume from the checkpoint at round " + checkpoint.nextRound() + " in "
+                    + layout.checkpoints() + ": the training rows prepared now differ from those it was trained on ("
+                    + String.join("; ", differences) + "), so the data under data.path " + config.data().path()
+                    + " or the tokenizer " + config.model().tokenizer() + " changed since the run started; restore "
+                    + "them to resume, or train on the new data from round 0 with a new output.path (or after removing "
+                    + layout.checkpoints() + ")");
+        }
+        LOG.info("training rows match the checkpoint's ({} examples, {} rows, {})", now.examples(), now.trainingRows(),
+                now.fingerprint());
     }
 
     /** One synchronous round; empty when the policy skipped a non-finite update. */

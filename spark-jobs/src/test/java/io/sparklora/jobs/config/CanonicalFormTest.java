@@ -65,6 +65,7 @@ class CanonicalFormTest {
         assertThat(parse(MINIMAL, "lora.r=16").fingerprint()).isNotEqualTo(base);
         assertThat(parse(MINIMAL, "train.learning_rate=1e-3").fingerprint()).isNotEqualTo(base);
         assertThat(parse(MINIMAL, "data.max_seq_len=64").fingerprint()).isNotEqualTo(base);
+        assertThat(parse(MINIMAL, "data.block_examples=64").fingerprint()).isNotEqualTo(base);
         assertThat(parse(MINIMAL, "distributed.workers=4").fingerprint()).isNotEqualTo(base);
     }
 

@@ -89,6 +89,8 @@ class JobConfigErrorsTest {
         failing(MINIMAL, "data.max_bad_row_fraction=1.5")
                 .hasMessageContaining("data.max_bad_row_fraction must be in [0.0, 1.0], got 1.5");
         failing(MINIMAL, "checkpoint.keep=0").hasMessageContaining("checkpoint.keep must be > 0, got 0");
+        failing(MINIMAL, "data.block_examples=0")
+                .hasMessageContaining("data.block_examples must be >= 1, got 0; the default is 1024");
     }
 
     @Test

@@ -39,6 +39,7 @@ final class JobFiles {
               long_rows: reject
               add_bos: false
               add_eos: false
+              block_examples: 512
             train:
               batch_rows: 24
               micro_batch_rows: 2
