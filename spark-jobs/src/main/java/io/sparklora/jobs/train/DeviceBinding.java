@@ -14,6 +14,10 @@ import java.util.OptionalInt;
  * assigned through resource scheduling ({@code spark.task.resource.gpu.amount}) becomes ND4J's device.
  */
 public final class DeviceBinding {
+
+    static {
+        io.sparklora.core.backend.CpuBuild.select(); // the first ND4J call of a task is often this class's
+    }
     private static final Logger LOG = LoggerFactory.getLogger(DeviceBinding.class);
     private static volatile boolean warnedCpuBackend;
 

@@ -1,8 +1,8 @@
 package io.sparklora.jobs.testing;
 
-import io.sparklora.core.graph.CausalLmGraph;
-import io.sparklora.core.graph.GraphMode;
-import io.sparklora.core.graph.GraphSpec;
+import io.sparklora.core.engine.CausalLm;
+import io.sparklora.core.engine.TrainingMode;
+import io.sparklora.core.engine.EngineSpec;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.BaseModelLoader;
@@ -144,7 +144,7 @@ public final class RowsFixture {
     public static float[] singleJvmTheta(Path model, JobConfig config) throws IOException {
         BaseModel base = BaseModelLoader.load(model);
         LoraPlan plan = LoraPlan.of(config.lora(), base.layout());
-        CausalLmGraph graph = CausalLmGraph.build(base, plan, GraphSpec.training(config.data().maxSeqLen(), GraphMode.LORA));
+        CausalLm graph = CausalLm.build(base, plan, EngineSpec.training(config.data().maxSeqLen(), TrainingMode.LORA));
         float[] theta = plan.initialParameters();
         new LocalTrainer(graph, config.batchPlan(), config.train().optimizer())
                 .train(theta, singleJvmRows(model, config).train(), ROUNDS, m -> { });
