@@ -50,7 +50,7 @@ final class Gpt2Block implements Block {
     public void forward(INDArray x, INDArray out, Window window, Buffers buf, String slot, Long dropoutSeed) {
         int rows = window.rows();
         long n = x.size(0);
-        INDArray a = buf.get(slot + ".ln_1.out", n, hidden);
+        INDArray a = buf.get(Linear.inputName(slot, "ln_1.out", cAttn), n, hidden);
         ln1.forward(x, a, buf, slot);
         // [N, 3H]: q, k, v side by side, needed only until attention has copied them per head
         INDArray qkv = buf.get("scratch.fwd.qkv", n, 3L * hidden);
@@ -61,11 +61,11 @@ final class Gpt2Block implements Block {
         attnProj.forward(att, mid, buf, slot, dropoutSeed);
         mid.addi(x);
 
-        INDArray normed = buf.get(slot + ".ln_2.out", n, hidden);
+        INDArray normed = buf.get(Linear.inputName(slot, "ln_2.out", fc), n, hidden);
         ln2.forward(mid, normed, buf, slot);
         INDArray pre = buf.get(slot + ".fc", n, inner); // [N, I] before GELU
         fc.forward(normed, pre, buf, slot, dropoutSeed);
-        INDArray act = buf.get(slot + ".gelu", n, inner);
+        INDArray act = buf.get(Linear.inputName(slot, "gelu", mlpProj), n, inner);
         Activations.geluTanhForward(pre, act, buf.get(slot + ".gelu.tanh", n, inner));
         mlpProj.forward(act, out, buf, slot, dropoutSeed);
         out.addi(mid);
@@ -75,11 +75,11 @@ final class Gpt2Block implements Block {
     public void backward(INDArray x, INDArray dOut, INDArray dx, int rows, Buffers buf, String slot, boolean dropoutOn) {
         long n = x.size(0);
         INDArray dAct = buf.get("grad.inner", n, inner);
-        mlpProj.backward(buf.get(slot + ".gelu", n, inner), dOut, dAct, false, buf, slot, dropoutOn);
+        mlpProj.backward(buf.get(Linear.inputName(slot, "gelu", mlpProj), n, inner), dOut, dAct, false, buf, slot, dropoutOn);
         INDArray dPre = buf.get("grad.inner2", n, inner);
         Activations.geluTanhBackward(buf.get(slot + ".fc", n, inner), buf.get(slot + ".gelu.tanh", n, inner), dAct, dPre, buf);
         INDArray dNormed = buf.get("grad.hidden", n, hidden);
-        fc.backward(buf.get(slot + ".ln_2.out", n, hidden), dPre, dNormed, false, buf, slot, dropoutOn);
+        fc.backward(buf.get(Linear.inputName(slot, "ln_2.out", fc), n, hidden), dPre, dNormed, false, buf, slot, dropoutOn);
         INDArray dMid = buf.get("grad.mid", n, hidden);
         dMid.assign(dOut); // the residual path
         ln2.backwardAdd(dNormed, dMid, buf, slot);
@@ -89,7 +89,7 @@ final class Gpt2Block implements Block {
         INDArray dQkv = buf.get("grad.qkv", n, 3L * hidden);
         attention.backward(buf.get(slot + ".att", n, hidden), dAtt, part(dQkv, rows, 0), part(dQkv, rows, 1), part(dQkv, rows, 2), buf, slot);
         INDArray dA = dx == null ? null : buf.get("grad.hidden", n, hidden);
-        cAttn.backward(buf.get(slot + ".ln_1.out", n, hidden), dQkv, dA, false, buf, slot, dropoutOn);
+        cAttn.backward(buf.get(Linear.inputName(slot, "ln_1.out", cAttn), n, hidden), dQkv, dA, false, buf, slot, dropoutOn);
         if (dx != null) {
             dx.assign(dMid);
             ln1.backwardAdd(dA, dx, buf, slot);

@@ -38,6 +38,24 @@ final class Linear {
         this.dropout = dropout;
     }
 
+    /** Whether backward reads the forward input x: for dA (an adapter) or dW (full fine-tuning), never for dx. */
+    boolean needsInput() {
+        return lora != null || params.gradient(module.weightName()) != null;
+    }
+
+    /**
+     * Where to keep an array that is the input of {@code consumers}: under the layer's slot when one of them needs
+     * it in the backward pass, else in forward scratch (a LoRA step keeps no input of a frozen projection).
+     */
+    static String inputName(String slot, String what, Linear... consumers) {
+        for (Linear l : consumers) {
+            if (l.needsInput()) {
+                return slot + "." + what;
+            }
+        }
+        return "scratch.fwd." + what;
+    }
+
     private String key(String slot, String what) {
         return slot + "." + name + "." + what;
     }

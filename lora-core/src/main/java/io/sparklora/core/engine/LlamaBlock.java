@@ -52,7 +52,7 @@ final class LlamaBlock implements Block {
     public void forward(INDArray x, INDArray out, Window window, Buffers buf, String slot, Long dropoutSeed) {
         int rows = window.rows();
         long n = x.size(0);
-        INDArray a = buf.get(slot + ".norm1.out", n, hidden);
+        INDArray a = buf.get(Linear.inputName(slot, "norm1.out", q, k, v), n, hidden);
         norm1.forward(x, a, buf, slot);
         // the projections are needed only until attention has copied them per head: not kept for backward
         INDArray qo = buf.get("scratch.fwd.q", n, c.qDim());
@@ -68,13 +68,13 @@ final class LlamaBlock implements Block {
         o.forward(att, mid, buf, slot, dropoutSeed);
         mid.addi(x);
 
-        INDArray normed = buf.get(slot + ".norm2.out", n, hidden);
+        INDArray normed = buf.get(Linear.inputName(slot, "norm2.out", gate, up), n, hidden);
         norm2.forward(mid, normed, buf, slot);
         INDArray g = buf.get(slot + ".gate", n, inner);
         INDArray u = buf.get(slot + ".up", n, inner);
         gate.forward(normed, g, buf, slot, dropoutSeed);
         up.forward(normed, u, buf, slot, dropoutSeed);
-        INDArray act = buf.get(slot + ".swiglu", n, inner);
+        INDArray act = buf.get(Linear.inputName(slot, "swiglu", down), n, inner);
         Activations.swigluForward(g, u, act, buf.get(slot + ".gate.sigmoid", n, inner));
         down.forward(act, out, buf, slot, dropoutSeed);
         out.addi(mid);
@@ -84,12 +84,12 @@ final class LlamaBlock implements Block {
     public void backward(INDArray x, INDArray dOut, INDArray dx, int rows, Buffers buf, String slot, boolean dropoutOn) {
         long n = x.size(0);
         INDArray dAct = buf.get("grad.inner", n, inner);
-        down.backward(buf.get(slot + ".swiglu", n, inner), dOut, dAct, false, buf, slot, dropoutOn);
+        down.backward(buf.get(Linear.inputName(slot, "swiglu", down), n, inner), dOut, dAct, false, buf, slot, dropoutOn);
         INDArray dGate = buf.get("grad.inner2", n, inner);
         INDArray dUp = buf.get("grad.inner3", n, inner);
         Activations.swigluBackward(buf.get(slot + ".gate", n, inner), buf.get(slot + ".up", n, inner),
                 buf.get(slot + ".gate.sigmoid", n, inner), dAct, dGate, dUp);
-        INDArray normed = buf.get(slot + ".norm2.out", n, hidden);
+        INDArray normed = buf.get(Linear.inputName(slot, "norm2.out", gate, up), n, hidden);
         INDArray dNormed = buf.get("grad.hidden", n, hidden);
         gate.backward(normed, dGate, dNormed, false, buf, slot, dropoutOn);
         up.backward(normed, dUp, dNormed, true, buf, slot, dropoutOn);
@@ -104,7 +104,7 @@ final class LlamaBlock implements Block {
         INDArray dv = buf.get("grad.v", n, c.kvDim());
         attention.backward(buf.get(slot + ".att", n, c.qDim()), dAtt, heads(dq, rows, c.numHeads()), heads(dk, rows, c.numKvHeads()),
                 heads(dv, rows, c.numKvHeads()), buf, slot);
-        INDArray a = buf.get(slot + ".norm1.out", n, hidden);
+        INDArray a = buf.get(Linear.inputName(slot, "norm1.out", q, k, v), n, hidden);
         INDArray dA = dx == null ? null : buf.get("grad.hidden", n, hidden);
         q.backward(a, dq, dA, false, buf, slot, dropoutOn);
         k.backward(a, dk, dA, true, buf, slot, dropoutOn);

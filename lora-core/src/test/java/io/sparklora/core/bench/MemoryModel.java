@@ -230,6 +230,16 @@ public final class MemoryModel {
             return full ? null : plan.moduleFor(m).orElse(null);
         }
 
+        /** As Linear.inputName: kept under the slot only when a consumer reads it backward (dA or dW). */
+        private String inputName(String slot, String what, LinearModule... consumers) {
+            for (LinearModule m : consumers) {
+                if (full || lora(m) != null) {
+                    return slot + "." + what;
+                }
+            }
+            return "scratch.fwd." + what;
+        }
+
         private void linearForward(String slot, String name, LinearModule m) {
             LoraModule lora = lora(m);
             if (lora == null) {
@@ -306,7 +316,7 @@ public final class MemoryModel {
             int inner = c.intermediateSize();
             if (c.family() == ModelFamily.GPT2) {
                 List<LinearModule> m = new Gpt2Layout(c).layerModules(layer); // c_attn, attn.c_proj, c_fc, mlp.c_proj
-                get(s + ".ln_1.out", n, h);
+                get(inputName(s, "ln_1.out", m.get(0)), n, h);
                 norm(true, s, "ln_1", true);
                 get("scratch.fwd.qkv", n, 3L * h);
                 linearForward(s, "attn.c_attn", m.get(0));
@@ -314,17 +324,17 @@ public final class MemoryModel {
                 attentionForward(s);
                 get("scratch.fwd.mid", n, h);
                 linearForward(s, "attn.c_proj", m.get(1));
-                get(s + ".ln_2.out", n, h);
+                get(inputName(s, "ln_2.out", m.get(2)), n, h);
                 norm(true, s, "ln_2", true);
                 get(s + ".fc", n, inner);
                 linearForward(s, "mlp.c_fc", m.get(2));
-                get(s + ".gelu", n, inner);
+                get(inputName(s, "gelu", m.get(3)), n, inner);
                 get(s + ".gelu.tanh", n, inner);
                 linearForward(s, "mlp.c_proj", m.get(3));
                 return;
             }
             List<LinearModule> m = new LlamaLayout(c).layerModules(layer); // q, k, v, o, gate, up, down
-            get(s + ".norm1.out", n, h);
+            get(inputName(s, "norm1.out", m.get(0), m.get(1), m.get(2)), n, h);
             norm(false, s, "input_layernorm", true);
             get("scratch.fwd.q", n, c.qDim());
             get("scratch.fwd.k", n, c.kvDim());
@@ -336,13 +346,13 @@ public final class MemoryModel {
             attentionForward(s);
             get("scratch.fwd.mid", n, h);
             linearForward(s, "o_proj", m.get(3));
-            get(s + ".norm2.out", n, h);
+            get(inputName(s, "norm2.out", m.get(4), m.get(5)), n, h);
             norm(false, s, "post_attention_layernorm", true);
             get(s + ".gate", n, inner);
             get(s + ".up", n, inner);
             linearForward(s, "gate_proj", m.get(4));
             linearForward(s, "up_proj", m.get(5));
-            get(s + ".swiglu", n, inner);
+            get(inputName(s, "swiglu", m.get(6)), n, inner);
             get(s + ".gate.sigmoid", n, inner);
             linearForward(s, "down_proj", m.get(6));
         }

@@ -2,6 +2,7 @@ package io.sparklora.core.engine;
 
 import io.sparklora.core.graph.CausalLmGraph;
 import io.sparklora.core.graph.GraphSpec;
+import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.ModelConfig;
@@ -40,6 +41,21 @@ class EngineMatchesGraphTest {
         compare(engine.forwardBackward(EngineGradientCheckTest.batch(), 17), graph.forwardBackward(EngineGradientCheckTest.batch(), 17));
         assertThat(engine.lossSum(EngineGradientCheckTest.batch())).isCloseTo(graph.lossSum(EngineGradientCheckTest.batch()),
                 org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    @ParameterizedTest
+    @MethodSource("families")
+    void loraOnTheFamilysDefaultModulesEqualsTheGraph(ModelConfig config) {
+        // q_proj/v_proj or c_attn only: the inputs of the frozen projections are not kept for the backward pass
+        BaseModel base = TinyModels.random(config, 23);
+        LoraPlan plan = LoraPlan.of(new LoraConfig(2, 4, 0.25, null, false, 5), base.layout());
+        int seq = EngineGradientCheckTest.SEQ;
+        CausalLm engine = CausalLm.build(base, plan, new EngineSpec(seq, DataType.DOUBLE, TrainingMode.LORA, true, false));
+        CausalLmGraph graph = CausalLmGraph.build(base, plan, new GraphSpec(seq, DataType.DOUBLE, TrainingMode.LORA, true));
+        Map<String, INDArray> theta = EngineGradientCheckTest.randomValues(engine, 6);
+        engine.setTrainable(theta);
+        graph.setTrainable(theta);
+        compare(engine.forwardBackward(EngineGradientCheckTest.batch(), 9), graph.forwardBackward(EngineGradientCheckTest.batch(), 9));
     }
 
     @ParameterizedTest
