@@ -72,6 +72,11 @@ class ExecutorLossIT {
             long t1 = System.nanoTime();
             RunResult result = new TrainingMaster(spark, config(model, data, "disturbed")).run();
             double disturbedSeconds = (System.nanoTime() - t1) / 1e9;
+            // The run may finish on the surviving executor before the worker's replacement registers (the engine's
+            // rounds of this tiny model take milliseconds): wait for it, bounded, rather than race it.
+            for (int i = 0; i < 120 && killer.added.isEmpty(); i++) {
+                Thread.sleep(500);
+            }
             spark.sparkContext().removeSparkListener(killer);
 
             float[] theta = FaultRuns.adapterTheta(model, dir.resolve("disturbed"));
