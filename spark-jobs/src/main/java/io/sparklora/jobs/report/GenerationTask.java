@@ -41,7 +41,7 @@ final class GenerationTask implements Function<Integer, List<GenerationRow>> {
     public List<GenerationRow> call(Integer ignored) {
         DeviceBinding.bindCurrentTask();
         Completions completions = new Completions(ExecutorTokenizers.get(tokenizerUri, conf.get()), addBos);
-        return ExecutorModels.withGraph(key, conf.get(), graph -> {
+        return ExecutorModels.withEngine(key, conf.get(), graph -> {
             try (EngineNextTokenModel model = new EngineNextTokenModel(graph)) {
                 return generations(graph, model, completions);
             }

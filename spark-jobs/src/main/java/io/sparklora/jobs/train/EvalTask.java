@@ -32,7 +32,7 @@ final class EvalTask implements FlatMapFunction<Iterator<ShardBlock>, Evaluation
             if (block.rows().isEmpty()) {
                 continue;
             }
-            total = total.plus(ExecutorModels.withGraph(key, conf.value().get(), graph -> {
+            total = total.plus(ExecutorModels.withEngine(key, conf.value().get(), graph -> {
                 graph.setTrainable(theta.value());
                 return Evaluation.evaluate(graph, block.rows(), batchRows);
             }));

@@ -25,8 +25,9 @@ import java.util.function.Function;
 
 /**
  * What one executor JVM keeps across tasks and rounds: each base model, localized from its Hadoop path once and
- * loaded once (its weights are the graphs' shared constants), and a pool of graphs. A task borrows a graph for its
- * duration, so concurrent tasks never share a mutable graph, and returns it for the next round's task.
+ * loaded once (every engine computes with its weights, no copy), and a pool of engines. A task borrows an engine for
+ * its duration, so concurrent tasks never share one (an engine's buffers are per step), and returns it for the next
+ * round's task.
  */
 public final class ExecutorModels {
 
@@ -73,20 +74,20 @@ public final class ExecutorModels {
         });
     }
 
-    /** Runs {@code work} with a graph no other task uses meanwhile; the graph goes back to the pool afterwards. */
-    public static <T> T withGraph(EngineKey key, Configuration conf, Function<CausalLm, T> work) {
+    /** Runs {@code work} with an engine no other task uses meanwhile; the engine goes back to the pool afterwards. */
+    public static <T> T withEngine(EngineKey key, Configuration conf, Function<CausalLm, T> work) {
         ConcurrentLinkedQueue<CausalLm> pool = POOLS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
-        CausalLm graph = pool.poll();
-        if (graph == null) {
+        CausalLm engine = pool.poll();
+        if (engine == null) {
             BaseModel base = base(key.modelUri(), conf);
             LoraPlan plan = key.lora() == null ? null : LoraPlan.of(key.lora(), base.layout());
-            graph = CausalLm.build(base, plan, new EngineSpec(key.seqLen(), DataType.FLOAT, key.mode(), key.withDropout(),
+            engine = CausalLm.build(base, plan, new EngineSpec(key.seqLen(), DataType.FLOAT, key.mode(), key.withDropout(),
                     key.activationCheckpointing()));
         }
         try {
-            return work.apply(graph);
+            return work.apply(engine);
         } finally {
-            pool.offer(graph);
+            pool.offer(engine);
         }
     }
 

@@ -57,7 +57,7 @@ final class LocalStepsTask implements FlatMapFunction<Iterator<ShardBlock>, Loca
         long tokens = 0;
         for (long round = firstRound; round < Math.min(totalRounds, firstRound + steps); round++) {
             long r = round;
-            RoundContribution c = ExecutorModels.withGraph(key, conf.value().get(),
+            RoundContribution c = ExecutorModels.withEngine(key, conf.value().get(),
                     graph -> ShardStep.compute(graph, local, block.rows(), plan, r, block.shard()));
             lossSum += c.lossSum();
             tokens += c.tokens();

@@ -38,7 +38,7 @@ final class RoundTask implements FlatMapFunction<Iterator<ShardBlock>, RoundCont
         ShardBlock block = blocks.next();
         faults.beforeTask(round);
         DeviceBinding.bindCurrentTask();
-        RoundContribution c = ExecutorModels.withGraph(key, conf.value().get(),
+        RoundContribution c = ExecutorModels.withEngine(key, conf.value().get(),
                 graph -> ShardStep.compute(graph, theta.value(), block.rows(), plan, round, block.shard()));
         return List.of(c).iterator();
     }

@@ -108,7 +108,7 @@ final class FullModelRounds {
             DeviceBinding.bindCurrentTask();
             // The graph copies the base weights into variables of its own (full mode), so the executor's cached
             // base model, shared with the LoRA graphs, is never modified.
-            RoundContribution c = ExecutorModels.withGraph(key, conf.value().get(),
+            RoundContribution c = ExecutorModels.withEngine(key, conf.value().get(),
                     graph -> ShardStep.compute(graph, theta.value(), block.rows(), plan, round, block.shard()));
             return List.of(c).iterator();
         }
