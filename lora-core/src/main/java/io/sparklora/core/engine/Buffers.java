@@ -24,10 +24,6 @@ final class Buffers implements AutoCloseable {
         this.dtype = dtype;
     }
 
-    DataType dtype() {
-        return dtype;
-    }
-
     /** The array for {@code name} in this shape; its contents are whatever the last user left. */
     INDArray get(String name, long... shape) {
         long length = 1;
@@ -42,13 +38,6 @@ final class Buffers implements AutoCloseable {
         }
         INDArray front = flat.length() == length ? flat : flat.get(NDArrayIndex.interval(0, length));
         return front.reshape('c', shape);
-    }
-
-    /** As {@link #get} with every value set to zero. */
-    INDArray zeros(String name, long... shape) {
-        INDArray a = get(name, shape);
-        a.assign(0);
-        return a;
     }
 
     /** Bytes held, for the memory model. */

@@ -2,7 +2,6 @@ package io.sparklora.core.engine;
 
 import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
@@ -46,11 +45,6 @@ final class Ops {
     /** out[i, j] = x[i, j] · v[j] for x [rows, cols], v [cols]. */
     static void mulRow(INDArray x, INDArray v, INDArray out) {
         Nd4j.exec(new BroadcastMulOp(x, v, out, 1));
-    }
-
-    /** out[i, j] = x[i, j] + v[j]. */
-    static void addRow(INDArray x, INDArray v, INDArray out) {
-        Nd4j.exec(new BroadcastAddOp(x, v, out, 1));
     }
 
     /** out[i, j] = x[i, j] − v[i]. */

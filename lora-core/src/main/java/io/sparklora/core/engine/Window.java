@@ -11,8 +11,4 @@ record Window(int rows, int start, KvCache cache, int layer) {
     static Window batch(int rows) {
         return new Window(rows, 0, null, -1);
     }
-
-    Window atLayer(int l) {
-        return cache == null ? this : new Window(rows, start, cache, l);
-    }
 }
