@@ -128,7 +128,7 @@ class ReportRunTest {
         assertThat(html).contains("the cat sat on the", "exact match before → after");
 
         if (!Files.isExecutable(CHROMIUM)) {
-            fail("headless Chromium (" + CHROMIUM + ") is missing: run .ci/install-chromium.sh (as root) to render report.html");
+            fail("headless Chromium (" + CHROMIUM + ") is missing: run the tests with deploy/test.sh, which installs it (as root or with sudo), to render report.html");
         }
         Path out = Path.of("target", "report-screenshot").toAbsolutePath();
         Files.createDirectories(out);
