@@ -89,24 +89,14 @@ final class CausalAttention {
             rotary.forward(qh, 0, buf);
             rotary.forward(kh, 0, buf);
         }
-        long bk = b * kvHeads;
-        INDArray q3 = qh.reshape(bk, (long) group * t, headDim);
-        INDArray k3 = kh.reshape(bk, t, headDim);
-        INDArray v3 = vh.reshape(bk, t, headDim);
-        INDArray probs = buf.get(slot + ".attn.probs", bk, (long) group * t, t);
-        INDArray context = buf.get("scratch.attn.context", b, heads, t, headDim);
-        INDArray context3 = context.reshape(bk, (long) group * t, headDim);
-        double scale = 1.0 / Math.sqrt(headDim);
-        for (QueryBlock blk : QueryBlock.of(t, group)) {
-            // scores = Q·Kᵀ/sqrt(D) for this block's queries over the keys they can see: [Bk, rows, keys]
-            Ops.bmm(blk.rows(q3), blk.keys(k3), blk.scores(probs), false, true, scale);
-            blk.zeroUnseen(probs); // never computed: zero, so the mask below makes their probabilities exactly 0
-        }
-        probs.reshape(bk, (long) group * t * t).addiRowVector(batchMask(t));
+        INDArray probs = buf.get(slot + ".attn.probs", b * kvHeads, (long) group * t, t);
+        Ops.bmm(qh.reshape(b * kvHeads, (long) group * t, headDim), kh.reshape(b * kvHeads, t, headDim), probs, false, true,
+                1.0 / Math.sqrt(headDim)); // scores = Q·Kᵀ/sqrt(D)
+        probs.reshape(b * kvHeads, (long) group * t * t).addiRowVector(batchMask(t));
         Ops.softmaxLastDim(probs);
-        for (QueryBlock blk : QueryBlock.of(t, group)) {
-            Ops.bmm(blk.scores(probs), blk.keys(v3), blk.rows(context3), false, false, 1.0); // O = P·V
-        }
+        INDArray context = buf.get("scratch.attn.context", b, heads, t, headDim);
+        Ops.bmm(probs, vh.reshape(b * kvHeads, t, headDim), context.reshape(b * kvHeads, (long) group * t, headDim), false, false,
+                1.0);
         out.reshape(b, t, heads, headDim).assign(context.permute(0, 2, 1, 3)); // [B, T, H, D]
         StepProfiler.exit();
     }
@@ -165,16 +155,11 @@ final class CausalAttention {
         dContext.assign(dOut.reshape(b, t, heads, headDim).permute(0, 2, 1, 3)); // [B, H, T, D]
         INDArray dContext3 = dContext.reshape(bk, gt, headDim);
         INDArray dvh = buf.get("scratch.attn.dv", b, kvHeads, t, headDim);
-        INDArray dv3 = dvh.reshape(bk, t, headDim);
+        Ops.bmm(probs, dContext3, dvh.reshape(bk, t, headDim), true, false, 1.0); // Pᵀ·dO, summed over the group
         INDArray dScores = buf.get("scratch.attn.dscores", bk, gt, t);
-        dvh.assign(0); // accumulated over blocks and the group
-        for (QueryBlock blk : QueryBlock.of(t, group)) {
-            Ops.bmm(blk.scores(probs), blk.rows(dContext3), blk.keys(dv3), true, false, 1.0, 1.0); // dV += Pᵀ·dO
-            Ops.bmm(blk.rows(dContext3), blk.keys(vh), blk.scores(dScores), false, true, 1.0); // dP = dO·Vᵀ
-        }
+        Ops.bmm(dContext3, vh, dScores, false, true, 1.0); // dP = dO·Vᵀ
 
-        // softmax backward: dS = P·(dP − r) with r_i = Σ_j P_ij·dP_ij = dO_i·O_i, a product over D rather than T.
-        // Over the whole array: where a block never computed dP, P is 0 and no product below reads the result.
+        // softmax backward: dS = P·(dP − r) with r_i = Σ_j P_ij·dP_ij = dO_i·O_i, a product over D rather than T
         INDArray products = buf.get("scratch.attn.products", out.shape());
         Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(dOut, out, products));
         INDArray r = buf.get("scratch.attn.r", b, t, heads); // [B, T, H]
@@ -186,14 +171,9 @@ final class CausalAttention {
 
         INDArray dqh = buf.get("scratch.attn.dq", b, heads, t, headDim);
         INDArray dkh = buf.get("scratch.attn.dk", b, kvHeads, t, headDim);
-        INDArray dq3 = dqh.reshape(bk, gt, headDim);
-        INDArray dk3 = dkh.reshape(bk, t, headDim);
         double scale = 1.0 / Math.sqrt(headDim); // the forward pass's score scaling
-        dkh.assign(0);
-        for (QueryBlock blk : QueryBlock.of(t, group)) {
-            Ops.bmm(blk.scores(dScores), blk.keys(kh), blk.rows(dq3), false, false, scale); // dQ = dS·K
-            Ops.bmm(blk.scores(dScores), blk.rows(qh), blk.keys(dk3), true, false, scale, 1.0); // dK += dSᵀ·Q
-        }
+        Ops.bmm(dScores, kh, dqh.reshape(bk, gt, headDim), false, false, scale); // dS·K
+        Ops.bmm(dScores, qh, dkh.reshape(bk, t, headDim), true, false, scale); // dSᵀ·Q
         if (rotary != null) {
             rotary.backward(dqh, 0, buf);
             rotary.backward(dkh, 0, buf);

@@ -31,17 +31,9 @@ final class Ops {
 
     /** c = alpha·op(a)·op(b) batched over the leading dimension of 3-D arrays [batch, ·, ·]. */
     static void bmm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha) {
-        bmm(a, b, c, transA, transB, alpha, 0.0);
-    }
-
-    /**
-     * c = alpha·op(a)·op(b) + beta·c batched over the leading dimension of 3-D arrays, which may be strided views
-     * (libnd4j's batched product takes any strides, so a block of rows or columns needs no copy).
-     */
-    static void bmm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha, double beta) {
         MMulTranspose t = MMulTranspose.builder().transposeA(transA).transposeB(transB).build();
         long time = StepProfiler.gemmStart();
-        Nd4j.exec(new Mmul(a, b, c, alpha, beta, t));
+        Nd4j.exec(new Mmul(a, b, c, alpha, 0.0, t));
         StepProfiler.gemmEnd(time);
     }
 
