@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * The command-line entry point, for spark-submit and for local runs: {@code train --config job.yaml [--set k=v]...},
- * and the single-JVM tools around it: merge, generate, eval, inspect, init-demo.
+ * and the single-JVM tools around it: merge, generate, eval, inspect, analyze, init-demo.
  * Exit codes: 0 success (or already complete), 2 configuration error (bad arguments, unusable inputs), 3 data error,
  * 4 training stopped, 1 other.
  */
@@ -34,6 +34,7 @@ public final class SparkLoraMain {
                    sparklora generate --model DIR [--adapter DIR] --prompt TEXT... [--max-new-tokens N] ...
                    sparklora eval --model DIR [--adapter DIR] --data FILE [--json] ...
                    sparklora inspect ADAPTER_DIR [--model DIR] | inspect --checkpoint DIR
+                   sparklora analyze subspace --adapter DIR --other DIR | analyze amplification --model DIR --adapter DIR
                    sparklora init-demo [dir]     write the embedded demo model and dataset (default target/demo)
 
             train options:
@@ -44,7 +45,7 @@ public final class SparkLoraMain {
 
             Spark settings stay Spark settings: pass them to spark-submit with --conf.
             Without a Spark master (not under spark-submit) the job runs in local mode on 127.0.0.1.
-            merge, generate, eval and inspect run in this JVM without Spark; sparklora <command> --help for each.
+            merge, generate, eval, inspect and analyze run in this JVM without Spark; sparklora <command> --help for each.
             Exit codes: 0 ok, 2 bad arguments or unusable inputs, 3 data error, 4 training stopped, 1 other.""";
 
     static final String INIT_DEMO_USAGE = """
@@ -70,7 +71,7 @@ public final class SparkLoraMain {
             return initDemo(args, out, err);
         }
         switch (args[0]) {
-            case "merge", "generate", "eval", "inspect" -> {
+            case "merge", "generate", "eval", "inspect", "analyze" -> {
                 return tool(args, out, err);
             }
             default -> {
@@ -213,6 +214,7 @@ public final class SparkLoraMain {
                 case "generate" -> GenerateCommand.run(args, out);
                 case "eval" -> EvalCommand.run(args, out);
                 case "inspect" -> InspectCommand.run(args, out);
+                case "analyze" -> AnalyzeCommand.run(args, out);
                 default -> throw new IllegalArgumentException("not a tool: " + args[0]);
             };
         } catch (CliException e) {
