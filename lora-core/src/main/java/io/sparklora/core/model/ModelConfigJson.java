@@ -66,6 +66,11 @@ public final class ModelConfigJson {
         if (!act.equals("silu")) {
             throw new IllegalArgumentException(f.source + ": hidden_act \"" + act + "\" is not supported; supported: silu");
         }
+        double partialRotary = f.optionalDouble("partial_rotary_factor", 1.0);
+        if (partialRotary != 1.0) {
+            throw new IllegalArgumentException(f.source + ": partial_rotary_factor " + partialRotary + " is not supported: "
+                    + "SparkLoRA rotates the whole head (partial_rotary_factor 1.0)");
+        }
         RopeScaling ropeScaling = RopeScalingJson.parse(RopeScalingJson.node(f.root), f.requiredInt("max_position_embeddings"),
                 f.source);
         int hidden = f.requiredInt("hidden_size");

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparklora.core.testing.TinyModels;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -214,6 +217,30 @@ class LlamaConfigFieldsTest {
         json.put("hidden_size", 18);
         assertThatThrownBy(() -> ModelConfigJson.parse(json, "config.json"))
                 .hasMessageContaining("hidden_size (18) is not divisible by num_attention_heads (4) and there is no head_dim");
+    }
+
+    @Test
+    void loadsAHeadDimAndBiasCheckpointStrictlyAndRefusesItWithoutHeadDim(@TempDir Path dir) throws IOException {
+        ModelConfig config = TinyModels.llamaWideHeadsWithBiases().withRopeScaling(RopeScaling.llama3(8, 1, 4, 16));
+        BaseModel source = TinyModels.random(config, 61);
+        TinyModels.write(source, dir);
+        BaseModel loaded = BaseModelLoader.load(dir);
+        assertThat(loaded.config()).isEqualTo(config);
+        assertThat(loaded.fingerprint()).isEqualTo(source.fingerprint());
+
+        ObjectNode json = (ObjectNode) JSON.readTree(dir.resolve(ModelConfigJson.FILE_NAME).toFile());
+        json.remove("head_dim"); // now hidden 16 / 4 heads = 4: q_proj [16, 16], but the weights are [32, 16]
+        Files.writeString(dir.resolve(ModelConfigJson.FILE_NAME), json.toPrettyString());
+        assertThatThrownBy(() -> BaseModelLoader.load(dir)).isInstanceOf(IOException.class)
+                .hasMessageContaining("tensor model.layers.0.self_attn.q_proj.weight has shape [32, 16] but config.json implies [16, 16]");
+    }
+
+    @Test
+    void refusesPartialRotaryEmbeddings() {
+        ObjectNode json = tiny();
+        json.put("partial_rotary_factor", 0.5);
+        assertThatThrownBy(() -> ModelConfigJson.parse(json, "config.json"))
+                .hasMessageContaining("config.json: partial_rotary_factor 0.5 is not supported");
     }
 
     @Test
