@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mvn -q -B -ntp -DskipTests install
+source deploy/lib/maven.sh
+mvn_quiet -DskipTests install
 exec deploy/sparklora train --config conf/demo.yaml "$@"

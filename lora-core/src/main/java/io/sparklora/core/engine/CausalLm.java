@@ -69,7 +69,7 @@ public final class CausalLm implements AutoCloseable {
             }
             case LLAMA -> {
                 embedding = new Embedding(params, "model.embed_tokens.weight", null);
-                Rotary rotary = new Rotary(c.headDim(), c.ropeTheta(), constants);
+                Rotary rotary = new Rotary(c.headDim(), c.ropeTheta(), c.ropeScaling(), constants);
                 for (int i = 0; i < c.numLayers(); i++) {
                     blocks.add(new LlamaBlock(c, i, params, linear, rotary, constants));
                 }

@@ -1,6 +1,7 @@
 package io.sparklora.core.engine;
 
 import io.sparklora.core.model.NativeArrays;
+import io.sparklora.core.model.RopeScaling;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -11,18 +12,19 @@ import java.util.Map;
  * Rotary position embeddings as Hugging Face's LLaMA applies them, in place: x·cos + rotate_half(x)·sin, where
  * rotate_half(x) = cat(−x[D/2:], x[:D/2]) and each frequency is used for both halves. rotate_half is a product
  * with a constant [D, D] signed permutation R (one gemm rather than strided copies of half-rows); backward is the
- * transpose: dx = dy·cos + (dy·sin)·Rᵀ.
+ * transpose: dx = dy·cos + (dy·sin)·Rᵀ. The frequencies are the checkpoint's, rope_scaling included
+ * ({@link RopeScaling#inverseFrequencies}).
  */
 final class Rotary {
     private final int headDim;
-    private final double theta;
+    private final float[] invFreq; // [D/2], float32 as transformers keeps inv_freq
     private final Buffers tables;
     private final INDArray rotateHalf; // [D, D]: x·R = rotate_half(x)
     private final Map<String, INDArray[]> cache = new HashMap<>();
 
-    Rotary(int headDim, double theta, Buffers tables) {
+    Rotary(int headDim, double theta, RopeScaling scaling, Buffers tables) {
         this.headDim = headDim;
-        this.theta = theta;
+        this.invFreq = scaling.inverseFrequencies(headDim, theta);
         this.tables = tables;
         int half = headDim / 2;
         double[] r = new double[headDim * headDim];
@@ -47,10 +49,8 @@ final class Rotary {
             double[] cos = new double[t * headDim];
             double[] sin = new double[t * headDim];
             for (int i = 0; i < half; i++) {
-                // inv_freq in float32 as transformers computes it, so positions agree to the last bit it can
-                float invFreq = (float) (1.0 / Math.pow(theta, (2.0 * i) / headDim));
                 for (int p = 0; p < t; p++) {
-                    float angle = (start + p) * invFreq;
+                    float angle = (start + p) * invFreq[i]; // float32 position × inv_freq, as transformers' matmul
                     cos[p * headDim + i] = cos[p * headDim + i + half] = Math.cos(angle);
                     sin[p * headDim + i] = sin[p * headDim + i + half] = Math.sin(angle);
                 }

@@ -4,7 +4,8 @@ package io.sparklora.core.model;
  * The architecture hyper-parameters of a decoder, read from a Hugging Face {@code config.json}.
  *
  * @param slidingWindow attention window in tokens (Mistral), 0 for full causal attention
- * @param headDim       per-head width; usually hiddenSize / numHeads
+ * @param headDim       per-head width; usually hiddenSize / numHeads, config.json's head_dim when it says otherwise
+ * @param ropeScaling   rotary frequency scaling (LLaMA family), {@link RopeScaling#NONE} for plain rotary or GPT-2
  */
 public record ModelConfig(
         ModelFamily family,
@@ -23,7 +24,18 @@ public record ModelConfig(
         boolean qkvBias,
         boolean outputProjBias,
         boolean mlpBias,
-        int slidingWindow) {
+        int slidingWindow,
+        RopeScaling ropeScaling) {
+
+    /** A configuration with plain rotary embeddings (or none: GPT-2). */
+    public ModelConfig(ModelFamily family, String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads,
+                       int numKvHeads, int headDim, int intermediateSize, int maxPositions, double normEps,
+                       double ropeTheta, boolean tieWordEmbeddings, boolean qkvBias, boolean outputProjBias,
+                       boolean mlpBias, int slidingWindow) {
+        this(family, modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim, intermediateSize,
+                maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputProjBias, mlpBias, slidingWindow,
+                RopeScaling.NONE);
+    }
 
     public ModelConfig {
         positive("vocab_size", vocabSize);
@@ -47,6 +59,12 @@ public record ModelConfig(
         if (!(normEps > 0)) {
             throw new IllegalArgumentException("the norm epsilon must be > 0, got " + normEps);
         }
+        if (ropeScaling == null) {
+            throw new IllegalArgumentException("ropeScaling must not be null; use RopeScaling.NONE");
+        }
+        if (family == ModelFamily.GPT2 && ropeScaling.type() != RopeScaling.Type.NONE) {
+            throw new IllegalArgumentException("gpt2 has learned positions, not rotary ones: rope_scaling does not apply");
+        }
         if (slidingWindow < 0) {
             throw new IllegalArgumentException("sliding_window must be >= 0, got " + slidingWindow);
         }
@@ -56,6 +74,13 @@ public record ModelConfig(
         if (value <= 0) {
             throw new IllegalArgumentException(field + " must be > 0, got " + value);
         }
+    }
+
+    /** The same configuration with another rotary scaling. */
+    public ModelConfig withRopeScaling(RopeScaling scaling) {
+        return new ModelConfig(family, modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
+                intermediateSize, maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputProjBias, mlpBias,
+                slidingWindow, scaling);
     }
 
     /** Width of the key and value projections (grouped-query attention when smaller than hidden). */

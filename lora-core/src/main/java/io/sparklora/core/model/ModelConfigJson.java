@@ -66,14 +66,20 @@ public final class ModelConfigJson {
         if (!act.equals("silu")) {
             throw new IllegalArgumentException(f.source + ": hidden_act \"" + act + "\" is not supported; supported: silu");
         }
-        JsonNode ropeScaling = f.root.get("rope_scaling");
-        if (ropeScaling != null && !ropeScaling.isNull()) {
-            throw new IllegalArgumentException(f.source + ": rope_scaling " + ropeScaling
-                    + " is not supported; remove it or use a checkpoint with plain rotary embeddings");
+        double partialRotary = f.optionalDouble("partial_rotary_factor", 1.0);
+        if (partialRotary != 1.0) {
+            throw new IllegalArgumentException(f.source + ": partial_rotary_factor " + partialRotary + " is not supported: "
+                    + "SparkLoRA rotates the whole head (partial_rotary_factor 1.0)");
         }
+        RopeScaling ropeScaling = RopeScalingJson.parse(RopeScalingJson.node(f.root), f.requiredInt("max_position_embeddings"),
+                f.source);
         int hidden = f.requiredInt("hidden_size");
         int heads = f.requiredInt("num_attention_heads");
         int kvHeads = f.root.hasNonNull("num_key_value_heads") ? f.requiredInt("num_key_value_heads") : heads;
+        if (!f.root.hasNonNull("head_dim") && heads > 0 && hidden % heads != 0) {
+            throw new IllegalArgumentException(f.source + ": hidden_size (" + hidden + ") is not divisible by "
+                    + "num_attention_heads (" + heads + ") and there is no head_dim; add the checkpoint's head_dim");
+        }
         int headDim = f.root.hasNonNull("head_dim") ? f.requiredInt("head_dim") : (heads > 0 ? hidden / heads : 0);
         boolean qwen2 = modelType.equalsIgnoreCase("qwen2");
         boolean attentionBias = f.optionalBool("attention_bias", false);
@@ -85,8 +91,8 @@ public final class ModelConfigJson {
         return new ModelConfig(ModelFamily.LLAMA, modelType, f.requiredInt("vocab_size"), hidden,
                 f.requiredInt("num_hidden_layers"), heads, kvHeads, headDim, f.requiredInt("intermediate_size"),
                 f.requiredInt("max_position_embeddings"), f.optionalDouble("rms_norm_eps", 1e-6),
-                f.optionalDouble("rope_theta", 10000.0), f.optionalBool("tie_word_embeddings", false),
-                qwen2 || attentionBias, attentionBias, f.optionalBool("mlp_bias", false), slidingWindow);
+                RopeScalingJson.theta(f.root, f.source), f.optionalBool("tie_word_embeddings", false),
+                qwen2 || attentionBias, attentionBias, f.optionalBool("mlp_bias", false), slidingWindow, ropeScaling);
     }
 
     /** The config.json text Hugging Face transformers would write for this configuration. */
@@ -122,6 +128,7 @@ public final class ModelConfigJson {
                 n.put("max_position_embeddings", c.maxPositions());
                 n.put("rms_norm_eps", c.normEps());
                 n.put("rope_theta", c.ropeTheta());
+                RopeScalingJson.write(c.ropeScaling(), n);
                 n.put("hidden_act", "silu");
                 if (!c.modelType().equals("qwen2")) {
                     n.put("attention_bias", c.qkvBias());

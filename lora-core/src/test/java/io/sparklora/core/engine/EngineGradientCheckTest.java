@@ -8,6 +8,7 @@ import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.lora.TargetModules;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.ModelConfig;
+import io.sparklora.core.model.RopeScaling;
 import io.sparklora.core.testing.TinyModels;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,14 +27,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The engine's hand-written backward pass against central finite differences of its own forward pass, in float64:
- * both families, LoRA (with dropout) and full fine-tuning, with and without activation checkpointing.
+ * both families, LoRA (with dropout) and full fine-tuning (biases included), with and without activation
+ * checkpointing.
  */
 class EngineGradientCheckTest {
     private static final double EPS = 1e-6;
     static final int SEQ = 6;
 
     static Stream<ModelConfig> families() {
-        return Stream.of(TinyModels.gpt2(), TinyModels.llama());
+        // the last: head_dim wider than hidden / heads, biases on every projection, llama3 rotary scaling
+        return Stream.of(TinyModels.gpt2(), TinyModels.llama(),
+                TinyModels.llamaWideHeadsWithBiases().withRopeScaling(RopeScaling.llama3(8, 1, 4, 64)));
     }
 
     static TokenBatch batch() {

@@ -25,9 +25,10 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The SameDiff graph against an independent plain-Java forward pass written from Hugging Face transformers'
+ * The engine against an independent plain-Java forward pass written from Hugging Face transformers'
  * GPT2LMHeadModel and LlamaForCausalLM (plus PEFT's LoRA Linear), in float64 with every adapter active.
- * ND4J is only used to read weights and the graph's output; all arithmetic below is double loops.
+ * ND4J is only used to read weights and the engine's output; all arithmetic below is double loops, except the
+ * rotary inverse frequencies, which transformers computes in float32 ({@link HfRope}).
  */
 class ReferenceForwardTest {
     private static final int ROWS = 2;
@@ -36,7 +37,7 @@ class ReferenceForwardTest {
     private static final double LORA_ALPHA = 4;
 
     static Stream<ModelConfig> families() {
-        return Stream.of(TinyModels.gpt2(), TinyModels.llama());
+        return Stream.of(TinyModels.gpt2(), TinyModels.llama(), TinyModels.llamaWideHeadsWithBiases());
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -123,13 +124,13 @@ class ReferenceForwardTest {
     // Fixtures
     // ---------------------------------------------------------------------------------------------------------
 
-    private static LoraPlan plan(BaseModel base) {
+    static LoraPlan plan(BaseModel base) {
         return LoraPlan.of(new LoraConfig(LORA_R, LORA_ALPHA, 0.0, new TargetModules.AllLinear(), false, 3),
                 base.layout());
     }
 
     /** Random non-zero A and B for every adapter. */
-    private static float[] randomTheta(LoraPlan plan, long seed) {
+    static float[] randomTheta(LoraPlan plan, long seed) {
         Random rng = new Random(seed);
         float[] theta = new float[plan.layout().size()];
         for (int i = 0; i < theta.length; i++) {
@@ -152,7 +153,7 @@ class ReferenceForwardTest {
     // ---------------------------------------------------------------------------------------------------------
 
     /** Hugging Face's forward pass for one model, optionally with PEFT LoRA adapters on its linear modules. */
-    private static final class Reference {
+    static final class Reference {
         private final BaseModel base;
         private final ModelConfig c;
         private final Map<String, double[][]> loraA = new HashMap<>(); // module path → A [r, in]
@@ -174,14 +175,19 @@ class ReferenceForwardTest {
 
         /** tokens [ROWS·T] → logits [ROWS·T, V]; every row is an independent sequence. */
         double[][] logits(int[] tokens) {
+            return logits(tokens, SEQ);
+        }
+
+        /** tokens [rows·len] → logits [rows·len, V]; every row of len tokens is an independent sequence. */
+        double[][] logits(int[] tokens, int len) {
             double[][] out = new double[tokens.length][];
-            for (int row = 0; row < tokens.length / SEQ; row++) {
-                int[] seq = java.util.Arrays.copyOfRange(tokens, row * SEQ, (row + 1) * SEQ);
+            for (int row = 0; row < tokens.length / len; row++) {
+                int[] seq = java.util.Arrays.copyOfRange(tokens, row * len, (row + 1) * len);
                 double[][] rowLogits = switch (c.family()) {
                     case GPT2 -> gpt2(seq);
                     case LLAMA -> llama(seq);
                 };
-                System.arraycopy(rowLogits, 0, out, row * SEQ, SEQ);
+                System.arraycopy(rowLogits, 0, out, row * len, len);
             }
             return out;
         }
@@ -234,8 +240,8 @@ class ReferenceForwardTest {
                 double[][] q = linear(a, module(sa + "q_proj", h, c.qDim(), c.qkvBias(), false)); // [T, H·D]
                 double[][] k = linear(a, module(sa + "k_proj", h, c.kvDim(), c.qkvBias(), false)); // [T, Hkv·D]
                 double[][] v = linear(a, module(sa + "v_proj", h, c.kvDim(), c.qkvBias(), false)); // [T, Hkv·D]
-                q = rotary(q, c.numHeads(), c.headDim(), c.ropeTheta());
-                k = rotary(k, c.numKvHeads(), c.headDim(), c.ropeTheta());
+                q = rotary(q, c.numHeads(), c.headDim(), HfRope.invFreq(c));
+                k = rotary(k, c.numKvHeads(), c.headDim(), HfRope.invFreq(c));
                 double[][] att = attention(q, k, v, c.numHeads(), c.numKvHeads(), c.headDim()); // [T, H·D]
                 x = add(x, linear(att, module(sa + "o_proj", c.qDim(), h, c.outputProjBias(), false)));
 
@@ -342,16 +348,11 @@ class ReferenceForwardTest {
 
     /**
      * LlamaRotaryEmbedding + apply_rotary_pos_emb on x [T, heads·D]: x·cos + rotate_half(x)·sin per head, with
-     * rotate_half(x) = cat(-x[D/2:], x[:D/2]) and cos/sin of cat(freqs, freqs), freqs = pos · inv_freq.
+     * rotate_half(x) = cat(-x[D/2:], x[:D/2]) and cos/sin of cat(freqs, freqs), freqs = pos · inv_freq (the
+     * float32 product of transformers' float32 matmul).
      */
-    private static double[][] rotary(double[][] x, int heads, int d, double theta) {
+    private static double[][] rotary(double[][] x, int heads, int d, float[] invFreq) {
         int half = d / 2;
-        float[] invFreq = new float[half];
-        for (int i = 0; i < half; i++) {
-            // 1 / theta ** (arange(0, D, 2).float() / D), all in float32 as transformers computes it
-            float exponent = (float) (2 * i) / (float) d;
-            invFreq[i] = 1.0f / (float) Math.pow((float) theta, exponent);
-        }
         double[][] y = new double[x.length][heads * d];
         for (int pos = 0; pos < x.length; pos++) {
             for (int h = 0; h < heads; h++) {
@@ -479,7 +480,7 @@ class ReferenceForwardTest {
         return y;
     }
 
-    private static double maxAbs(double[][] a) {
+    static double maxAbs(double[][] a) {
         double m = 0;
         for (double[] row : a) {
             for (double v : row) {
@@ -489,7 +490,7 @@ class ReferenceForwardTest {
         return m;
     }
 
-    private static double maxAbsDiff(double[][] a, double[][] b) {
+    static double maxAbsDiff(double[][] a, double[][] b) {
         assertThat(a.length).isEqualTo(b.length);
         double m = 0;
         for (int i = 0; i < a.length; i++) {
@@ -507,7 +508,7 @@ class ReferenceForwardTest {
     // ---------------------------------------------------------------------------------------------------------
 
     /** A rank-2 array [r, c] as r rows, widened to double. */
-    private static double[][] matrix(INDArray a) {
+    static double[][] matrix(INDArray a) {
         assertThat(a.rank()).isEqualTo(2);
         int rows = (int) a.size(0);
         int cols = (int) a.size(1);
@@ -533,7 +534,7 @@ class ReferenceForwardTest {
     }
 
     /** The graph's output [N, V] as N rows. */
-    private static double[][] rows(INDArray logits) {
+    static double[][] rows(INDArray logits) {
         return matrix(logits);
     }
 }

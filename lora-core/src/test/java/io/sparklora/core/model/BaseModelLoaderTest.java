@@ -461,13 +461,12 @@ class BaseModelLoaderTest {
     }
 
     @Test
-    void rejectsRopeScaling() throws IOException {
+    void rejectsRopeScalingTypesItDoesNotComputeNamingThem() throws IOException {
         ObjectNode llama = configJson(TinyModels.llama());
-        llama.putObject("rope_scaling").put("type", "linear").put("factor", 2.0);
+        llama.putObject("rope_scaling").put("type", "dynamic").put("factor", 2.0);
         writeConfig(llama);
         assertThatThrownBy(() -> BaseModelLoader.load(dir)).isInstanceOf(IOException.class)
-                .hasMessageContaining("rope_scaling")
-                .hasMessageContaining("is not supported");
+                .hasMessageContaining("rope_scaling type \"dynamic\" is not supported");
     }
 
     @Test

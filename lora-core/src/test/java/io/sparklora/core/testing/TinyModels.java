@@ -6,6 +6,7 @@ import io.sparklora.core.model.BaseModelWriter;
 import io.sparklora.core.model.ModelConfig;
 import io.sparklora.core.model.ModelFamily;
 import io.sparklora.core.model.ModelLayout;
+import io.sparklora.core.model.RopeScaling;
 import io.sparklora.core.tensor.DType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -32,6 +33,24 @@ public final class TinyModels {
     public static ModelConfig llama() {
         return new ModelConfig(ModelFamily.LLAMA, "llama", VOCAB, 16, 2, 4, 2, 4, 24, 32, 1e-6, 10000, false,
                 false, false, false, 0);
+    }
+
+    /**
+     * head_dim (8) wider than hidden / heads (16 / 4), so q is [32, 16] and o [16, 32], and a bias on every
+     * projection (attention_bias and mlp_bias).
+     */
+    public static ModelConfig llamaWideHeadsWithBiases() {
+        return new ModelConfig(ModelFamily.LLAMA, "llama", VOCAB, 16, 2, 4, 2, 8, 24, 32, 1e-6, 10000, false,
+                true, true, true, 0);
+    }
+
+    /**
+     * For positions in the hundreds: head_dim 16 over hidden 16 / 4 heads, biases everywhere, 8192 positions and
+     * the given rotary scaling. With rope_theta 10000 the 8 rotary wavelengths run from 6 to 19869 positions.
+     */
+    public static ModelConfig llamaLongContext(RopeScaling scaling) {
+        return new ModelConfig(ModelFamily.LLAMA, "llama", VOCAB, 16, 2, 4, 2, 16, 24, 8192, 1e-6, 10000, false,
+                true, true, true, 0, scaling);
     }
 
     public static BaseModel random(ModelConfig config, long seed) {

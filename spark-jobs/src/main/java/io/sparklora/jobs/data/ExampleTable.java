@@ -1,6 +1,7 @@
 package io.sparklora.jobs.data;
 
 import io.sparklora.jobs.config.DataFormat;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -10,6 +11,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
+import java.io.IOException;
 import java.util.Arrays;
 
 import static org.apache.spark.sql.functions.col;
@@ -81,6 +83,7 @@ public final class ExampleTable {
     }
 
     private static Dataset<Row> readRaw(SparkSession spark, String path, DataFormat format) {
+        requireMatch(spark, path, format);
         try {
             return switch (format) {
                 case JSONL -> readJson(spark, path, false);
@@ -95,6 +98,24 @@ public final class ExampleTable {
                         + ": " + firstLine(e.getMessage()) + "; check the path (a file, directory or glob) and data.format", e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * A path that matches nothing is one line here: Spark itself would first log a warning with a stack trace (its
+     * streaming-sink metadata probe) and then fail. A file system that cannot answer is left to Spark to report.
+     */
+    private static void requireMatch(SparkSession spark, String path, DataFormat format) {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+        FileStatus[] matches;
+        try {
+            matches = p.getFileSystem(spark.sparkContext().hadoopConfiguration()).globStatus(p);
+        } catch (IOException | IllegalArgumentException e) {
+            return;
+        }
+        if (matches == null || matches.length == 0) {
+            throw new DataException("data.path " + path + " cannot be read as " + format.name().toLowerCase()
+                    + ": it does not exist (no file, directory or glob match); check the path (a file, directory or glob)");
         }
     }
 

@@ -98,7 +98,7 @@ class BadRowsTest {
         Path missing = dir.resolve("no-such-data");
         String message = failsWithDataError(train(CliRuns.jsonl(missing)));
         assertThat(message).contains("data.path " + missing).contains("cannot be read as jsonl")
-                .contains("check the path");
+                .contains("does not exist").contains("check the path");
     }
 
     @Test
