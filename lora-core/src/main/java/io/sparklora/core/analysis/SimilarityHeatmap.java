@@ -17,24 +17,27 @@ import java.util.Locale;
  */
 public final class SimilarityHeatmap {
     private static final int MARGIN_LEFT = 56;
-    private static final int MARGIN_TOP = 40;
+    private static final int MARGIN_TOP = 52;
     private static final int MARGIN_RIGHT = 80;
     private static final int MARGIN_BOTTOM = 44;
-    private static final int PLOT = 320; // the longer side of the grid, in pixels
+    private static final int PLOT = 320; // each side of the grid, in pixels (cells are stretched to fill it)
     /** Viridis at five stops: perceptually even and readable in grey. */
     private static final int[][] STOPS = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
 
     private SimilarityHeatmap() {
     }
 
-    /** Writes phi [r1][r2] with axis names (e.g. "i (r = 8)") and a title (the module). */
-    public static void write(OutputStream out, double[][] phi, String title, String rowAxis, String colAxis)
-            throws IOException {
+    /**
+     * Writes phi [r1][r2] with a title (the module), a subtitle (what is compared) and axis names (e.g. "i (r = 8)").
+     */
+    public static void write(OutputStream out, double[][] phi, String title, String subtitle, String rowAxis,
+                             String colAxis) throws IOException {
         int rows = phi.length;
         int cols = phi[0].length;
-        int cell = Math.max(2, PLOT / Math.max(rows, cols));
-        int width = MARGIN_LEFT + cols * cell + MARGIN_RIGHT;
-        int height = MARGIN_TOP + rows * cell + MARGIN_BOTTOM;
+        int cellW = Math.max(2, PLOT / cols);
+        int cellH = Math.max(2, PLOT / rows);
+        int width = MARGIN_LEFT + cols * cellW + MARGIN_RIGHT;
+        int height = MARGIN_TOP + rows * cellH + MARGIN_BOTTOM;
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
@@ -44,26 +47,28 @@ public final class SimilarityHeatmap {
             for (int i = 0; i < rows; i++) {
                 for (int j = 0; j < cols; j++) {
                     g.setColor(colour(phi[i][j]));
-                    g.fillRect(MARGIN_LEFT + j * cell, MARGIN_TOP + i * cell, cell, cell);
+                    g.fillRect(MARGIN_LEFT + j * cellW, MARGIN_TOP + i * cellH, cellW, cellH);
                 }
             }
             g.setColor(Color.BLACK);
             g.setStroke(new BasicStroke(1));
-            g.drawRect(MARGIN_LEFT, MARGIN_TOP, cols * cell, rows * cell);
+            g.drawRect(MARGIN_LEFT, MARGIN_TOP, cols * cellW, rows * cellH);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
             for (int i : ticks(rows)) {
-                g.drawString(Integer.toString(i), MARGIN_LEFT - 24, MARGIN_TOP + (i - 1) * cell + cell / 2 + 4);
+                g.drawString(Integer.toString(i), MARGIN_LEFT - 24, MARGIN_TOP + (i - 1) * cellH + cellH / 2 + 4);
             }
             for (int j : ticks(cols)) {
-                g.drawString(Integer.toString(j), MARGIN_LEFT + (j - 1) * cell + cell / 2 - 4, MARGIN_TOP + rows * cell + 14);
+                g.drawString(Integer.toString(j), MARGIN_LEFT + (j - 1) * cellW + cellW / 2 - 4, MARGIN_TOP + rows * cellH + 14);
             }
-            g.drawString(colAxis, MARGIN_LEFT, MARGIN_TOP + rows * cell + 32);
+            g.drawString(colAxis, MARGIN_LEFT, MARGIN_TOP + rows * cellH + 32);
             g.rotate(-Math.PI / 2);
-            g.drawString(rowAxis, -(MARGIN_TOP + rows * cell), 16);
+            g.drawString(rowAxis, -(MARGIN_TOP + rows * cellH), 16);
             g.rotate(Math.PI / 2);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+            g.drawString(subtitle, 8, 38);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
-            g.drawString(title, MARGIN_LEFT, 24);
-            colourBar(g, MARGIN_LEFT + cols * cell + 20, MARGIN_TOP, rows * cell);
+            g.drawString(title, 8, 20);
+            colourBar(g, MARGIN_LEFT + cols * cellW + 20, MARGIN_TOP, rows * cellH);
         } finally {
             g.dispose();
         }

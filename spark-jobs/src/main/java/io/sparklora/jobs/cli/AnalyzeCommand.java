@@ -119,8 +119,8 @@ final class AnalyzeCommand {
             modules.put(e.getKey(), Map.of("r1", r1, "r2", r2, "phi", phi));
             if (output.isPresent()) {
                 Path png = output.get().resolve("subspace-" + e.getKey().replaceAll("[^A-Za-z0-9_.-]", "_") + ".png");
-                writeFile(png, o -> SimilarityHeatmap.write(o, phi, e.getKey(), "i (" + first + ", r = " + r1 + ")",
-                        "j (" + second + ", r = " + r2 + ")"));
+                writeFile(png, o -> SimilarityHeatmap.write(o, phi, "phi: " + e.getKey(), "i: " + first + "   j: "
+                        + second, "i (r = " + r1 + ")", "j (r = " + r2 + ")"));
             }
         }
         if (modules.isEmpty()) {
