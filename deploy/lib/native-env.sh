@@ -7,9 +7,10 @@
 # threads sleep; measured: 0.10-0.14 s under the same load (README, "Performance"). Set OMP_WAIT_POLICY to override.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
-# Memory: ND4J takes every array from malloc. Each training step frees its arrays (CausalLmGraph releases the
-# session's intermediates), but glibc's allocator still grows the resident set by hundreds of MB per bench-small step,
-# while jemalloc reuses the freed memory and stays flat (README, "Memory"). So the launchers preload Debian's
+# Memory: ND4J takes every array from malloc. The training engine allocates its buffers once and reuses them, but
+# evaluation, generation and data handling still allocate and free arrays; with the graph-based step this project
+# used before the engine, glibc's allocator grew the resident set by hundreds of MB per bench-small step while
+# jemalloc reused the freed memory and stayed flat (README, "Memory"). So the launchers preload Debian's
 # libjemalloc2 when it is installed (apt-get install libjemalloc2) and keep glibc when it is not.
 # SPARKLORA_MALLOC=glibc opts out. On a cluster set both per executor (conf/spark-defaults-*.conf).
 if [[ ${SPARKLORA_MALLOC:-jemalloc} == jemalloc ]]; then
