@@ -17,7 +17,7 @@ fi
 reps=${1:-5}
 out=target/gpu-check
 rm -rf "$out" && mkdir -p "$out"
-java_opts=(-Xmx4g)
+java_opts=(-Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 
 echo "== host"
 nvidia-smi --query-gpu=index,name,compute_cap,driver_version,memory.total --format=csv,noheader 2>/dev/null \
