@@ -11,8 +11,8 @@ common_usage() {
   cat <<'EOF_USAGE'
 Options:
   --gpu            GPU executors: one GPU per executor and per task (spark.executor.resource.gpu.amount=1,
-                   spark.task.resource.gpu.amount=1) found by deploy/gpu/discover-gpus.sh; the cluster jar must be
-                   built with -Pcuda (ND4J's CUDA 11.6 backend)
+                   spark.task.resource.gpu.amount=1) found by deploy/gpu/discover-gpus.sh, and the GPU cluster jar
+                   sparklora-<version>-cluster-cuda.jar (mvn -Pcuda -DskipTests package: ND4J's CUDA 11.6 backend)
   --conf K=V       an extra Spark setting (repeatable), e.g. --conf spark.executor.memoryOverhead=4g
   --set K=V        a job setting override passed to `train` (repeatable), e.g. --set train.rounds=2000
   --dry-run        print the spark-submit command instead of running it
@@ -20,7 +20,8 @@ Options:
 
 Environment (all modes):
   JOB_CONFIG       job YAML, local path or any Hadoop URI (required)
-  CLUSTER_JAR      the shaded jar (default spark-jobs/target/sparklora-<version>-cluster.jar)
+  CLUSTER_JAR      the shaded jar (default spark-jobs/target/sparklora-<version>-cluster.jar, with --gpu
+                   spark-jobs/target/sparklora-<version>-cluster-cuda.jar)
   OUTPUT_PATH      run directory; sets --set output.path=... (default: the job file's output.path)
   SPARK_SUBMIT     spark-submit to use (default $SPARK_HOME/bin/spark-submit, else spark-submit on PATH)
   NUM_EXECUTORS    executors (default 2); also the natural value of the job's distributed.workers
@@ -74,7 +75,11 @@ if [[ -z ${JOB_CONFIG:-} ]]; then
   exit 2
 fi
 version=$(sed -n 's:^  <version>\(.*\)</version>.*:\1:p' "$repo_root/pom.xml" 2>/dev/null | head -n 1)
-cluster_jar=${CLUSTER_JAR:-$repo_root/spark-jobs/target/sparklora-${version:-0.1.0-SNAPSHOT}-cluster.jar}
+jar_classifier=cluster
+if [[ $gpu == 1 ]]; then
+  jar_classifier=cluster-cuda # the CPU jar on GPU executors would leave the GPUs idle
+fi
+cluster_jar=${CLUSTER_JAR:-$repo_root/spark-jobs/target/sparklora-${version:-0.1.0-SNAPSHOT}-$jar_classifier.jar}
 if [[ -n ${SPARK_SUBMIT:-} ]]; then
   spark_submit=$SPARK_SUBMIT
 elif [[ -n ${SPARK_HOME:-} ]]; then

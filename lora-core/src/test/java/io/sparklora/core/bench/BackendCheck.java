@@ -1,5 +1,7 @@
 package io.sparklora.core.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparklora.core.engine.CausalLm;
 import io.sparklora.core.engine.EngineSpec;
 import io.sparklora.core.engine.StepOutput;
@@ -15,8 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The same LoRA step on whichever ND4J backend is on the class path (CPU or CUDA): its loss, its flat gradient and
- * its median time, so two backends can be compared on one fixture (deploy/gpu/engine-check.sh).
+ * The same LoRA step on whichever ND4J backend is on the class path (CPU or CUDA): its loss, its flat gradient, its
+ * median time and tokens per second, so two backends can be compared on one fixture (deploy/gpu/check.sh).
  * Usage: BackendCheck run FIXTURE_DIR OUT_DIR [REPS] | BackendCheck compare DIR_A DIR_B
  */
 public final class BackendCheck {
@@ -36,6 +38,7 @@ public final class BackendCheck {
 
     static void run(Path fixture, Path out, int reps) throws IOException {
         io.sparklora.core.backend.CpuBuild.select();
+        io.sparklora.core.backend.CudaBuild.requireReady(java.util.OptionalInt.empty()); // one line, not a native trace
         BenchFixture.Loaded f = BenchFixture.read(fixture);
         CausalLm lm = CausalLm.build(f.base(), f.plan(), EngineSpec.training(f.batch().seqLen(), TrainingMode.LORA));
         lm.setTrainable(f.theta());
@@ -63,14 +66,22 @@ public final class BackendCheck {
         json.put("loss_sum", loss);
         json.put("gradient_length", gradient.length);
         json.put("step_seconds", seconds);
-        json.put("median_s", BenchJson.median(seconds));
+        double median = BenchJson.median(seconds);
+        json.put("median_s", median);
+        json.put("tokens", f.batch().rows() * f.batch().seqLen());
+        json.put("tokens_per_s", f.batch().rows() * f.batch().seqLen() / median);
         BenchJson.write(out.resolve("result.json"), json);
-        System.out.printf("%s: loss sum %.6f, median step %.3f s%n", json.get("backend"), loss, BenchJson.median(seconds));
+        System.out.printf("%s: loss sum %.6f, median step %.3f s over %d steps, %.0f tokens/s (%d x %d tokens)%n",
+                json.get("backend"), loss, median, reps, json.get("tokens_per_s"), f.batch().rows(), f.batch().seqLen());
     }
 
     static boolean compare(Path a, Path b) throws IOException {
         float[] ga = read(a.resolve("gradient.f32"));
         float[] gb = read(b.resolve("gradient.f32"));
+        if (ga.length != gb.length) {
+            System.out.println("backends DISAGREE: gradients of " + ga.length + " and " + gb.length + " values");
+            return false;
+        }
         double dot = 0;
         double na = 0;
         double nb = 0;
@@ -81,21 +92,21 @@ public final class BackendCheck {
             nb += (double) gb[i] * gb[i];
             diff += ((double) ga[i] - gb[i]) * ((double) ga[i] - gb[i]);
         }
-        double la = lossOf(a);
-        double lb = lossOf(b);
+        JsonNode ra = new ObjectMapper().readTree(a.resolve("result.json").toFile());
+        JsonNode rb = new ObjectMapper().readTree(b.resolve("result.json").toFile());
+        double la = ra.get("loss_sum").asDouble();
+        double lb = rb.get("loss_sum").asDouble();
         double lossRel = Math.abs(la - lb) / Math.abs(la);
         double gradRel = Math.sqrt(diff / na);
         System.out.printf("loss %.6f vs %.6f (relative %.2e); gradient relative L2 difference %.2e, cosine %.8f%n",
                 la, lb, lossRel, gradRel, dot / Math.sqrt(na * nb));
-        boolean ok = ga.length == gb.length && lossRel < TOLERANCE && gradRel < TOLERANCE;
+        System.out.printf("step %s %.3f s (%.0f tokens/s), %s %.3f s (%.0f tokens/s): %.1fx%n",
+                ra.get("backend").asText(), ra.get("median_s").asDouble(), ra.get("tokens_per_s").asDouble(),
+                rb.get("backend").asText(), rb.get("median_s").asDouble(), rb.get("tokens_per_s").asDouble(),
+                ra.get("median_s").asDouble() / rb.get("median_s").asDouble());
+        boolean ok = lossRel < TOLERANCE && gradRel < TOLERANCE;
         System.out.println(ok ? "backends agree" : "backends DISAGREE (tolerance " + TOLERANCE + ")");
         return ok;
-    }
-
-    private static double lossOf(Path dir) throws IOException {
-        String json = Files.readString(dir.resolve("result.json"));
-        String tail = json.substring(json.indexOf("\"loss_sum\"") + "\"loss_sum\"".length());
-        return Double.parseDouble(tail.substring(tail.indexOf(':') + 1).split("[,}]")[0].trim());
     }
 
     private static float[] read(Path file) throws IOException {

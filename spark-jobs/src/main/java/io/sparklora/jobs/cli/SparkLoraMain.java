@@ -1,5 +1,7 @@
 package io.sparklora.jobs.cli;
 
+import io.sparklora.core.backend.CudaBuild;
+import io.sparklora.core.backend.CudaUnavailableException;
 import io.sparklora.jobs.config.JobConfig;
 import io.sparklora.jobs.config.JobConfigException;
 import io.sparklora.jobs.config.JobConfigLoader;
@@ -13,6 +15,7 @@ import org.apache.spark.sql.SparkSession;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * The command-line entry point, for spark-submit and for local runs: {@code train --config job.yaml [--set k=v]...},
@@ -138,6 +141,11 @@ public final class SparkLoraMain {
                 err.println("data error: " + data);
                 return DATA_ERROR;
             }
+            String cuda = fromTask(e, CudaUnavailableException.class);
+            if (cuda != null) {
+                err.println(cuda);
+                return FAILED;
+            }
             String training = fromTask(e, TrainingException.class);
             if (training != null) {
                 err.println("training stopped: " + training);
@@ -209,6 +217,7 @@ public final class SparkLoraMain {
     /** Runs one of the single-JVM tools; a user error is one line on stderr and its exit code, never a trace. */
     static int tool(String[] args, PrintStream out, PrintStream err) {
         try {
+            CudaBuild.requireReady(OptionalInt.empty()); // the CUDA build: one line instead of ND4J's native trace
             return switch (args[0]) {
                 case "merge" -> MergeCommand.run(args, out);
                 case "generate" -> GenerateCommand.run(args, out);
@@ -220,6 +229,9 @@ public final class SparkLoraMain {
         } catch (CliException e) {
             err.println(e.getMessage());
             return e.exitCode();
+        } catch (CudaUnavailableException e) {
+            err.println(e.getMessage());
+            return FAILED;
         } catch (RuntimeException e) {
             err.println(args[0] + " failed: " + e);
             e.printStackTrace(err);
@@ -242,11 +254,15 @@ public final class SparkLoraMain {
         }
         java.nio.file.Path dir = java.nio.file.Path.of(args.length > 1 ? args[1] : DEFAULT_DEMO_DIR);
         try {
+            CudaBuild.requireReady(OptionalInt.empty());
             io.sparklora.core.demo.DemoAssets.write(dir);
             out.println("demo model and dataset under " + dir);
             return OK;
         } catch (java.io.IOException e) {
             err.println("cannot write the demo assets under " + dir + ": " + e.getMessage());
+            return FAILED;
+        } catch (CudaUnavailableException e) {
+            err.println(e.getMessage());
             return FAILED;
         }
     }

@@ -1,5 +1,8 @@
 package io.sparklora.jobs.train;
 
+import io.sparklora.core.backend.CudaBuild;
+import io.sparklora.core.backend.CudaUnavailableException;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 import org.nd4j.linalg.factory.Nd4j;
@@ -11,7 +14,10 @@ import java.util.OptionalInt;
 
 /**
  * Binds the task's thread to what Spark's scheduler gave it: ND4J threads follow the task's CPU count, and a GPU
- * assigned through resource scheduling ({@code spark.task.resource.gpu.amount}) becomes ND4J's device.
+ * assigned through resource scheduling ({@code spark.task.resource.gpu.amount}) becomes ND4J's device. In the CUDA
+ * build a task must have a GPU from Spark, except in local mode (one JVM on a workstation, where ND4J uses the visible
+ * devices); on a cluster, tasks without one would all crowd onto device 0. Before ND4J loads, CudaBuild.requireReady
+ * turns a driver, library or GPU problem into one line (CudaUnavailableException), which fails the job.
  */
 public final class DeviceBinding {
 
@@ -44,13 +50,25 @@ public final class DeviceBinding {
         if (ctx == null) {
             return;
         }
+        OptionalInt gpu = gpuOrdinal(ctx.resourcesJMap());
+        boolean cuda = CudaBuild.packaged();
+        if (cuda) {
+            if (gpu.isEmpty() && !"driver".equals(SparkEnv.get().executorId())) {
+                throw new CudaUnavailableException(noGpuAssigned(ctx.partitionId()));
+            }
+            CudaBuild.requireReady(gpu);
+        }
         int cpus = Math.max(1, ctx.cpus());
         Nd4j.getEnvironment().setMaxMasterThreads(cpus);
         Nd4j.getEnvironment().setMaxThreads(cpus);
-        OptionalInt gpu = gpuOrdinal(ctx.resourcesJMap());
         if (gpu.isPresent()) {
-            if (isCudaBackend()) {
+            if (cuda) {
                 Nd4j.getAffinityManager().unsafeSetDevice(gpu.getAsInt());
+                int bound = Nd4j.getAffinityManager().getDeviceForCurrentThread();
+                if (bound != gpu.getAsInt()) {
+                    throw new IllegalStateException("task was given GPU " + gpu.getAsInt() + " by Spark but ND4J runs it "
+                            + "on device " + bound);
+                }
             } else if (!warnedCpuBackend) {
                 warnedCpuBackend = true;
                 LOG.warn("task was given GPU {} but ND4J's CPU backend is on the classpath; build with -Pcuda for GPU executors",
@@ -59,7 +77,9 @@ public final class DeviceBinding {
         }
     }
 
-    static boolean isCudaBackend() {
-        return Nd4j.getBackend().getClass().getName().toLowerCase().contains("cuda");
+    static String noGpuAssigned(int partition) {
+        return "task " + partition + " has no GPU from Spark's resource scheduling, but this is the CUDA cluster jar: "
+                + "submit with --gpu (spark.executor.resource.gpu.amount=1, spark.task.resource.gpu.amount=1 and a "
+                + "discovery script), or use the CPU cluster jar (sparklora-<version>-cluster.jar)";
     }
 }

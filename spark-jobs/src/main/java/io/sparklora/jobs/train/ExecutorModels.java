@@ -61,6 +61,7 @@ public final class ExecutorModels {
     }
 
     public static BaseModel base(String uri, Configuration conf) {
+        DeviceBinding.bindCurrentTask(); // a task's first ND4J use may be this (CUDA build: the start-up check first)
         return MODELS.computeIfAbsent(uri, u -> {
             try {
                 long start = System.nanoTime();

@@ -18,4 +18,10 @@ class DeviceBindingTest {
         assertThatThrownBy(() -> DeviceBinding.gpuOrdinal(Map.of("gpu", new ResourceInformation("gpu", new String[] {"GPU-a1b2"}))))
                 .hasMessageContaining("GPU-a1b2").hasMessageContaining("discovery script");
     }
+
+    @Test
+    void aCudaTaskWithoutAGpuIsToldHowToGetOne() {
+        assertThat(DeviceBinding.noGpuAssigned(3)).startsWith("task 3 has no GPU").contains("--gpu",
+                "spark.task.resource.gpu.amount=1", "CPU cluster jar").doesNotContain("\n");
+    }
 }
