@@ -79,7 +79,9 @@ public final class TrainingMaster {
             return train(summary);
         } catch (FaultInjection.InjectedStop e) {
             throw e; // stands for a killed driver, which writes nothing
-        } catch (IOException | RuntimeException e) {
+        } catch (Exception e) {
+            // Exception, not IOException | RuntimeException: a task's failure reaches here as Spark's checked
+            // SparkException, thrown through Java without a declaration
             if (RunSummary.RUNNING.equals(summary.get("status"))) {
                 summary.put("status", RunSummary.FAILED);
                 summary.put("error", String.valueOf(e.getMessage()));

@@ -81,6 +81,16 @@ class BadRowsTest {
     private String failsWithDataError(CliRuns.Result result) {
         String message = result.failsWith(DATA_ERROR, "data error: ");
         assertNoAdapter(output);
+        // the run began (summary.json says running) before the data was read: it must end recorded as failed,
+        // whether the error was raised on the driver or inside a Spark task
+        JsonNode summary;
+        try {
+            summary = JSON.readTree(output.resolve("summary.json").toFile());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertThat(summary.path("status").asText()).isEqualTo("failed");
+        assertThat(summary.path("error").asText()).isNotEmpty();
         return message;
     }
 
