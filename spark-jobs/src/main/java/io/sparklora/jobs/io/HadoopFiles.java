@@ -43,7 +43,7 @@ public final class HadoopFiles {
     /**
      * Writes a whole file, replacing any previous one. Not atomic on its own: callers publish with markers. Closing
      * the stream is what completes the file (on S3 the object appears whole only then); no hflush, which object
-     * stores do not support (S3A rejects it unless fs.s3a.downgrade.syncable.exceptions is set).
+     * stores cannot honour (S3A only logs it by default and throws with fs.s3a.downgrade.syncable.exceptions=false).
      */
     public static void write(Path path, byte[] bytes, Configuration conf) throws IOException {
         try (FSDataOutputStream out = fs(path, conf).create(path, true)) {
