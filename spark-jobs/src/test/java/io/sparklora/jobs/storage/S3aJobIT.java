@@ -162,10 +162,11 @@ class S3aJobIT {
         return keys;
     }
 
-    /** The child JVM's Spark settings: S3A at the server, keys from the credential provider file, an event log. */
+    /** The child JVM's options: S3A at the server, keys from the credential provider file, an event log. */
     private static String[] childSettings(Path eventLog, String... more) throws IOException {
         Files.createDirectories(eventLog);
-        List<String> props = new ArrayList<>();
+        // Short-lived JVMs on a 2-core machine: the quick compiler only, and no parallel collector threads.
+        List<String> props = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         s3.s3aSettings().forEach((k, v) -> props.add("-Dspark.hadoop." + k + "=" + v));
         props.add("-Dspark.hadoop." + CREDENTIAL_PATH + "=jceks://file" + jceks.toAbsolutePath());
         props.add("-Dspark.eventLog.enabled=true");
@@ -288,6 +289,7 @@ class S3aJobIT {
         assertThat(exists("runs/publish/adapter/" + PeftFormat.CONFIG_FILE)).as("adapter_config.json, written last")
                 .isFalse();
         assertThat(summary("publish").get("status")).isEqualTo("running");
+        assertThat(objects("publish")).as("the killed publish's staging directory").anyMatch(k -> k.startsWith("_staging"));
 
         long t1 = System.nanoTime();
         finish(train("publish", "publish-2.log", childSettings(events)), "publish-2.log", 0);
