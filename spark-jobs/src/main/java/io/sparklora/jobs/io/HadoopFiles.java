@@ -40,11 +40,14 @@ public final class HadoopFiles {
         return new String(readBytes(path, conf), StandardCharsets.UTF_8);
     }
 
-    /** Writes a whole file, replacing any previous one. Not atomic on its own: callers publish with markers. */
+    /**
+     * Writes a whole file, replacing any previous one. Not atomic on its own: callers publish with markers. Closing
+     * the stream is what completes the file (on S3 the object appears whole only then); no hflush, which object
+     * stores cannot honour (S3A only logs it by default and throws with fs.s3a.downgrade.syncable.exceptions=false).
+     */
     public static void write(Path path, byte[] bytes, Configuration conf) throws IOException {
         try (FSDataOutputStream out = fs(path, conf).create(path, true)) {
             out.write(bytes);
-            out.hflush();
         }
     }
 

@@ -8,28 +8,43 @@ import org.apache.spark.TaskContext;
  * {@code spark.sparklora.fault.failTaskAtRound} fails the first attempt of partition 0's task in that round
  * (Spark retries it); {@code spark.sparklora.fault.stopAfterRound} ends the driver after that round as a crash would;
  * {@code spark.sparklora.fault.haltInCheckpointAtRound} halts the driver JVM (exit 137, as SIGKILL) while writing the
- * checkpoint {@code round-N}: after its first file, before its {@code _COMPLETE} marker.
+ * checkpoint {@code round-N}: after its first file, before its {@code _COMPLETE} marker;
+ * {@code spark.sparklora.fault.haltInAdapterPublish=true} halts it while publishing the final adapter: after the
+ * weights are in {@code adapter/}, before {@code adapter_config.json}.
  */
-public record FaultInjection(long failTaskAtRound, long stopAfterRound, long haltInCheckpointAtRound)
-        implements java.io.Serializable {
+public record FaultInjection(long failTaskAtRound, long stopAfterRound, long haltInCheckpointAtRound,
+                             boolean haltInAdapterPublish) implements java.io.Serializable {
     public static final String FAIL_TASK_AT_ROUND = "spark.sparklora.fault.failTaskAtRound";
     public static final String STOP_AFTER_ROUND = "spark.sparklora.fault.stopAfterRound";
     public static final String HALT_IN_CHECKPOINT_AT_ROUND = "spark.sparklora.fault.haltInCheckpointAtRound";
-    public static final FaultInjection NONE = new FaultInjection(-1, -1, -1);
+    public static final String HALT_IN_ADAPTER_PUBLISH = "spark.sparklora.fault.haltInAdapterPublish";
+    public static final FaultInjection NONE = new FaultInjection(-1, -1, -1, false);
 
     public static FaultInjection from(RuntimeConfig conf) {
         return new FaultInjection(Long.parseLong(conf.get(FAIL_TASK_AT_ROUND, "-1")),
                 Long.parseLong(conf.get(STOP_AFTER_ROUND, "-1")),
-                Long.parseLong(conf.get(HALT_IN_CHECKPOINT_AT_ROUND, "-1")));
+                Long.parseLong(conf.get(HALT_IN_CHECKPOINT_AT_ROUND, "-1")),
+                Boolean.parseBoolean(conf.get(HALT_IN_ADAPTER_PUBLISH, "false")));
     }
 
     /** Called by CheckpointStore after each file of checkpoint {@code round-nextRound} (before the marker). */
     void afterCheckpointFile(long nextRound, int filesWritten) {
         if (nextRound == haltInCheckpointAtRound && filesWritten == 1) {
-            System.err.println("halting in checkpoint round " + nextRound + " (" + HALT_IN_CHECKPOINT_AT_ROUND + ")");
-            System.err.flush();
-            Runtime.getRuntime().halt(137);
+            halt("halting in checkpoint round " + nextRound + " (" + HALT_IN_CHECKPOINT_AT_ROUND + ")");
         }
+    }
+
+    /** Called by AdapterPublisher once the weights are in {@code adapter/}, before adapter_config.json. */
+    void afterAdapterWeights() {
+        if (haltInAdapterPublish) {
+            halt("halting while publishing the adapter (" + HALT_IN_ADAPTER_PUBLISH + ")");
+        }
+    }
+
+    private static void halt(String why) {
+        System.err.println(why);
+        System.err.flush();
+        Runtime.getRuntime().halt(137);
     }
 
     void beforeTask(long round) {

@@ -8,6 +8,7 @@ public record RunLayout(Path root) {
     public static final String CHECKPOINTS = "checkpoints";
     public static final String METRICS = "metrics.jsonl";
     public static final String SUMMARY = "summary.json";
+    private static final String ADAPTER_STAGING_PREFIX = "_staging-" + ADAPTER + "-";
 
     public RunLayout(String root) {
         this(new Path(root));
@@ -31,6 +32,11 @@ public record RunLayout(Path root) {
 
     /** A fresh sibling directory to write the final adapter into before it is moved to {@link #adapter()}. */
     public Path adapterStaging() {
-        return new Path(root, "_staging-" + ADAPTER + "-" + java.util.UUID.randomUUID());
+        return new Path(root, ADAPTER_STAGING_PREFIX + java.util.UUID.randomUUID());
+    }
+
+    /** True for the name of a directory {@link #adapterStaging()} made. */
+    public static boolean isAdapterStaging(String name) {
+        return name.startsWith(ADAPTER_STAGING_PREFIX);
     }
 }

@@ -216,7 +216,7 @@ public final class TrainingMaster {
         evaluate(evalKey, theta, data, rounds, "after", metrics, summary);
 
         PeftAdapter adapter = new PeftAdapter(plan.config(), theta, config.model().path(), baseFingerprint);
-        long adapterBytes = AdapterPublisher.publish(layout, adapter, plan, modelConfig.family(), hadoop);
+        long adapterBytes = AdapterPublisher.publish(layout, adapter, plan, modelConfig.family(), hadoop, faults);
         RunSummary.writeMetrics(layout, metrics, hadoop);
         summary.put("status", RunSummary.SUCCEEDED);
         summary.put("rounds", rounds);

@@ -16,16 +16,16 @@ import java.util.List;
 import java.util.Map;
 
 /** Helpers shared by the fault-injection ITs: adapter comparison, summary reading, and the CLI as a child JVM. */
-final class FaultRuns {
+public final class FaultRuns {
     private FaultRuns() {
     }
 
-    static float[] adapterTheta(Path model, Path output) throws Exception {
+    public static float[] adapterTheta(Path model, Path output) throws Exception {
         BaseModel base = BaseModelLoader.load(model);
         return PeftAdapterFiles.read(output.resolve(RunLayout.ADAPTER), base.layout()).verifiedFor(base).adapter().theta();
     }
 
-    static double maxAbsDiff(float[] a, float[] b) {
+    public static double maxAbsDiff(float[] a, float[] b) {
         double max = 0;
         for (int i = 0; i < Math.min(a.length, b.length); i++) {
             max = Math.max(max, Math.abs((double) a[i] - b[i]));
@@ -33,7 +33,7 @@ final class FaultRuns {
         return max;
     }
 
-    static Map<String, Object> summary(Path output) throws IOException {
+    public static Map<String, Object> summary(Path output) throws IOException {
         return new ObjectMapper().readValue(output.resolve(RunLayout.SUMMARY).toFile(), new TypeReference<>() {
         });
     }
@@ -42,7 +42,7 @@ final class FaultRuns {
      * {@code java <this JVM's module flags> -cp <this JVM's class path> SparkLoraMain train --config yaml}, in local[2]
      * mode, its stdout and stderr going to {@code log}.
      */
-    static Process startTrain(Path yaml, Path log, String... systemProperties) throws IOException {
+    public static Process startTrain(Path yaml, Path log, String... systemProperties) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -67,7 +67,7 @@ final class FaultRuns {
         return pb.start();
     }
 
-    static String read(Path log) {
+    public static String read(Path log) {
         try {
             return Files.exists(log) ? Files.readString(log) : "";
         } catch (IOException e) {
