@@ -42,8 +42,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The driver loop. Each round broadcasts only θ (the flat LoRA vector), runs one task per shard, tree-aggregates
- * the (loss sum, token count, gradient sum) contributions, averages by tokens, clips and takes the AdamW step;
+ * The driver loop. Each round broadcasts only θ (the flat LoRA vector), runs one task per shard, adds the shards'
+ * (loss sum, token count, gradient sum) contributions in shard order ({@link ShardContribution}), averages by
+ * tokens, clips and takes the AdamW step;
  * it evaluates and checkpoints on its cadence and finally publishes the PEFT adapter, metrics and summary.
  */
 public final class TrainingMaster {
@@ -263,8 +264,9 @@ public final class TrainingMaster {
         sc.setJobDescription("SparkLoRA round " + (round + 1));
         Broadcast<float[]> shipped = sc.broadcast(theta);
         try {
-            RoundContribution total = blocks.mapPartitions(new RoundTask(key, shipped, batches, round, confBroadcast, faults))
-                    .treeAggregate(RoundContribution.zero(theta.length), RoundContribution::plus, RoundContribution::plus);
+            RoundContribution total = ShardContribution.sumInShardOrder(blocks.mapPartitions(
+                    new RoundTask(key, shipped, batches, round, confBroadcast, faults)).collect(),
+                    config.distributed().workers(), theta.length);
             if (!NumericGuard.finite(total)) {
                 String what = "round " + (round + 1) + ": the loss or gradient is not finite (loss sum " + total.lossSum() + ")";
                 if (config.train().nanPolicy() == NanPolicy.STOP) {
