@@ -137,8 +137,10 @@ public final class TrainingMaster {
         confBroadcast = sc.broadcast(shippedConf);
         int workers = config.distributed().workers();
         BatchPlan batches = config.batchPlan();
+        // A resumed run reads the snapshots its checkpoint recorded, whatever the sources hold by now.
+        Map<String, Object> pinned = resume.map(Checkpoint::rows).map(RowsIdentity::sources).orElse(Map.of());
         PreparedData data = DataPreparation.prepare(spark, config.data(), config.model().tokenizer(), workers,
-                config.train().seed(), config.eval().maxRows(), shippedConf);
+                config.train().seed(), config.eval().maxRows(), shippedConf, pinned);
         summary.put("data", data.report());
         if (resume.isPresent()) {
             checkSameRows(data.rows(), resume.get());
@@ -249,7 +251,7 @@ public final class TrainingMaster {
         if (!differences.isEmpty()) {
             throw new TrainingException("cannot resume from the checkpoint at round " + checkpoint.nextRound() + " in "
                     + layout.checkpoints() + ": the training rows prepared now differ from those it was trained on ("
-                    + String.join("; ", differences) + "), so the data under data.path " + config.data().path()
+                    + String.join("; ", differences) + "), so the data of " + config.data().source().describe()
                     + " or the tokenizer " + config.model().tokenizer() + " changed since the run started; restore "
                     + "them to resume, or train on the new data from round 0 with a new output.path (or after removing "
                     + layout.checkpoints() + ")");
