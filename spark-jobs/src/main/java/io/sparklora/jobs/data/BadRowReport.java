@@ -22,7 +22,11 @@ public record BadRowReport(long totalRows, long badRows, Map<String, long[]> per
         return totalRows == 0 ? 0 : (double) badRows / totalRows;
     }
 
-    /** Logs files with bad rows and fails when nothing is usable or too much is bad. */
+    /**
+     * Logs files with bad rows and fails when nothing is usable or too much is bad.
+     *
+     * @param what the source as messages name it, e.g. {@code data.path /data/train.jsonl}
+     */
     public void check(String what, double maxBadFraction) {
         List<String> lines = new ArrayList<>();
         perFile.forEach((file, c) -> {
@@ -32,7 +36,9 @@ public record BadRowReport(long totalRows, long badRows, Map<String, long[]> per
         });
         lines.forEach(l -> LOG.warn("{} bad rows in {}", what, l));
         if (totalRows == 0) {
-            throw new DataException(what + " holds no rows; point it at a non-empty file, directory, glob, table or query");
+            String key = what.split(" ", 2)[0]; // what is "<key> <value>", e.g. "data.path /data/train.jsonl"
+            throw new DataException(what + " holds no rows; point " + key + " at "
+                    + (key.endsWith("path") ? "a non-empty file, directory or glob" : "a table or query with rows"));
         }
         if (badRows == totalRows) {
             throw new DataException(what + ": all " + totalRows + " rows are unusable (" + String.join("; ", lines)

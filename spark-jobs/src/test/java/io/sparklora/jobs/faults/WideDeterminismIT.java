@@ -40,6 +40,7 @@ class WideDeterminismIT {
         String jar = System.getProperty("sparklora.jobs.jar");
         assertThat(Path.of(jar)).as("packaged spark-jobs jar").exists();
         SparkSession spark = LocalSpark.start("local-cluster[" + WORKERS + ",1,640]", "spark.jars", jar,
+                "spark.executor.memory", "512m",
                 "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true",
                 "spark.task.maxFailures", "8",
                 "spark.excludeOnFailure.enabled", "false");
