@@ -129,16 +129,16 @@ final class SourceReader {
         if (source.kind() == DataSource.Kind.TABLE) {
             return spark.sql("SELECT * FROM " + source.table() + " VERSION AS OF " + id);
         }
-        return kind.equals("delta")
-                ? spark.read().format("delta").option("versionAsOf", id).load(source.path())
-                : spark.read().format("iceberg").option("snapshot-id", id).load(source.path());
+        // Both take Spark's own time-travel option (Iceberg's Spark 4.1 reader refuses its older snapshot-id option).
+        return spark.read().format(kind).option("versionAsOf", id).load(source.path());
     }
 
     private static DataException gone(DataSource source, String kind, long id, String why, Exception cause) {
         String what = kind.equals("delta") ? "Delta version " : "Iceberg snapshot ";
-        return new DataException(source.describe() + ": " + what + id + " cannot be read (" + why + "); it was "
-                + (kind.equals("delta") ? "vacuumed" : "expired") + " or its files were removed, so this run would "
-                + "train on other data: train on a version that still exists, with a new output.path", cause);
+        return new DataException(source.describe() + ": " + what + id + " cannot be read (" + why + "); when a "
+                + "version was " + (kind.equals("delta") ? "vacuumed" : "expired") + " or its files were removed, "
+                + "training on it would mean other data: train on a version that still exists, with a new output.path",
+                cause);
     }
 
     /** data.timestamp as a timestamp of the session's time zone; null when not set. */

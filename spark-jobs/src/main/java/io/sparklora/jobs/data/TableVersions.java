@@ -53,6 +53,9 @@ final class TableVersions {
     /** {@code historyTable}: the history metadata table (path#history, or catalog.db.table.history). */
     static TableVersions iceberg(SparkSession spark, DataSource source) {
         requireClass("org.apache.iceberg.spark.SparkCatalog", "Apache Iceberg", DependencyNotes.ICEBERG);
+        if (source.kind() == DataSource.Kind.PATH) {
+            pathCatalog(spark, source.path());
+        }
         Dataset<Row> history;
         try {
             history = source.kind() == DataSource.Kind.PATH
@@ -68,6 +71,28 @@ final class TableVersions {
             out.add(new Version(r.getLong(0), r.getTimestamp(1)));
         }
         return new TableVersions(source.describe(), "Iceberg snapshot", sorted(out));
+    }
+
+    /**
+     * Iceberg reads a table by its path through its default path catalog, which is a Hive catalog unless the session
+     * configures it; without Hive on the classpath that catalog cannot start. Then make it a Hadoop catalog (path
+     * reads use Iceberg's HadoopTables either way), without caching, so each run sees the table's current history.
+     */
+    private static void pathCatalog(SparkSession spark, String path) {
+        String key = "spark.sql.catalog.default_iceberg";
+        if (spark.conf().getOption(key).isDefined()) {
+            return;
+        }
+        try {
+            Class.forName("org.apache.hadoop.hive.metastore.api.NoSuchObjectException", false,
+                    Thread.currentThread().getContextClassLoader());
+            return; // Iceberg's default Hive catalog can start
+        } catch (ClassNotFoundException e) {
+            spark.conf().set(key, "org.apache.iceberg.spark.SparkCatalog");
+            spark.conf().set(key + ".type", "hadoop");
+            spark.conf().set(key + ".warehouse", new org.apache.hadoop.fs.Path(path).getParent().toString());
+            spark.conf().set(key + ".cache-enabled", "false");
+        }
     }
 
     private static List<Version> sorted(List<Version> versions) {

@@ -151,6 +151,10 @@ class LakehouseSourcesTest {
         Map<String, Object> source = source("iceberg");
         assertThat(((Number) source.get("snapshot_id")).longValue()).isEqualTo(first);
         assertThat(source.get("format")).isEqualTo("table (iceberg)");
+        // The same table by its path in the Hadoop catalog's warehouse, as data.format: iceberg.
+        String path = dir.resolve("iceberg").resolve("db").resolve("tickets").toString();
+        assertThat(train("iceberg-path", "  path: " + path + "\n  format: iceberg\n  version: " + first + "\n"))
+                .isEqualTo(snapshot);
 
         assertThatThrownBy(() -> train("iceberg-missing", "  table: lake.db.tickets\n  version: 12345\n"))
                 .isInstanceOf(DataException.class)
