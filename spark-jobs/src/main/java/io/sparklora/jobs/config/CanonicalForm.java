@@ -70,9 +70,15 @@ final class CanonicalForm {
     }
 
     private static Map<String, Object> data(DataSection d) {
-        return section("path", d.path(), "format", ConfigNames.of(d.format()), "text_column", d.textColumn(),
+        DataSource v = d.validation();
+        boolean paths = d.path() != null || d.validationPath() != null;
+        return section("path", d.path(), "table", d.source().table(), "sql", d.source().sql(),
+                "format", paths ? ConfigNames.of(d.format()) : null, "version", d.source().version(),
+                "timestamp", d.source().timestamp(), "text_column", d.textColumn(),
                 "prompt_column", d.promptColumn(), "completion_column", d.completionColumn(),
-                "validation_path", d.validationPath(), "validation_fraction", d.validationFraction(),
+                "validation_path", v.path(), "validation_table", v.table(), "validation_sql", v.sql(),
+                "validation_version", v.version(), "validation_timestamp", v.timestamp(),
+                "validation_fraction", d.validationFraction(),
                 "max_seq_len", d.maxSeqLen(), "packing", d.packing(), "max_bad_row_fraction", d.maxBadRowFraction(),
                 "long_rows", ConfigNames.of(d.longRows()), "add_bos", d.addBos(), "add_eos", d.addEos(),
                 "block_examples", d.blockExamples());

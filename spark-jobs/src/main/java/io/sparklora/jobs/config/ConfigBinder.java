@@ -42,16 +42,21 @@ final class ConfigBinder {
         List<String> missing = new ArrayList<>();
         for (String fullKey : ConfigSchema.REQUIRED) {
             String[] parts = fullKey.split("\\.", 2);
-            if (tree.get(parts[0]).get(parts[1]) == null) {
+            boolean alternative = ConfigSchema.ALTERNATIVES.getOrDefault(fullKey, List.of()).stream()
+                    .anyMatch(k -> tree.get(parts[0]).get(k.split("\\.", 2)[1]) != null);
+            if (tree.get(parts[0]).get(parts[1]) == null && !alternative) {
                 missing.add(fullKey);
             }
         }
+        List<String> named = missing.stream().map(k -> k + ConfigSchema.ALTERNATIVES.getOrDefault(k, List.of()).stream()
+                .map(a -> ", or " + a).reduce("", String::concat)).map(k -> k.contains(", or") ? k.replaceFirst(", or", " (or")
+                + ")" : k).toList();
         if (missing.size() == 1) {
-            throw new JobConfigException("missing required key " + missing.get(0) + " in " + origins.source()
+            throw new JobConfigException("missing required key " + named.get(0) + " in " + origins.source()
                     + "; add it to the file or pass --set " + missing.get(0) + "=<path>");
         }
         if (!missing.isEmpty()) {
-            throw new JobConfigException("missing required keys " + String.join(", ", missing) + " in "
+            throw new JobConfigException("missing required keys " + String.join(", ", named) + " in "
                     + origins.source() + "; add them to the file or pass --set key=<path> for each");
         }
     }
@@ -104,9 +109,15 @@ final class ConfigBinder {
     }
 
     private static DataSection data(SectionReader s) {
-        return new DataSection(s.text("path", null), s.choice("format", DataFormat.class, DataSection.DEFAULT_FORMAT),
+        DataSource source = source(s, "");
+        DataSource validation = source(s, "validation_");
+        if (s.has("format") && source.path() == null && validation.path() == null) {
+            throw s.error("format", "applies to data.path and data.validation_path only; a table's format comes from "
+                    + "its catalog and a query's from its tables: remove data.format");
+        }
+        return new DataSection(source, s.choice("format", DataFormat.class, DataSection.DEFAULT_FORMAT),
                 s.text("text_column", DataSection.DEFAULT_TEXT_COLUMN), s.text("prompt_column", null),
-                s.text("completion_column", null), s.text("validation_path", null),
+                s.text("completion_column", null), validation,
                 s.number("validation_fraction", DataSection.DEFAULT_VALIDATION_FRACTION),
                 s.integer("max_seq_len", DataSection.DEFAULT_MAX_SEQ_LEN),
                 s.flag("packing", DataSection.DEFAULT_PACKING),
@@ -114,6 +125,14 @@ final class ConfigBinder {
                 s.choice("long_rows", LongRowPolicy.class, DataSection.DEFAULT_LONG_ROWS),
                 s.flag("add_bos", DataSection.DEFAULT_ADD_BOS), s.flag("add_eos", DataSection.DEFAULT_ADD_EOS),
                 s.integer("block_examples", DataSection.DEFAULT_BLOCK_EXAMPLES));
+    }
+
+    /** The training ({@code infix} "") or validation ({@code infix} "validation_") source. */
+    private static DataSource source(SectionReader s, String infix) {
+        Object version = s.raw(infix + "version");
+        return new DataSource("data." + infix, s.text(infix + "path", null), s.text(infix + "table", null),
+                s.text(infix + "sql", null), version == null ? null : s.longInteger(infix + "version", 0),
+                s.text(infix + "timestamp", null));
     }
 
     private static DistributedSection distributed(SectionReader s) {

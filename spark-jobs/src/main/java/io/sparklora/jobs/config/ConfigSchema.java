@@ -16,8 +16,9 @@ final class ConfigSchema {
         Map<String, List<String>> keys = new LinkedHashMap<>();
         keys.put("model", List.of("path", "tokenizer"));
         keys.put("lora", List.of("r", "alpha", "dropout", "target_modules", "use_rslora", "seed"));
-        keys.put("data", List.of("path", "format", "text_column", "prompt_column", "completion_column",
-                "validation_path", "validation_fraction", "max_seq_len", "packing", "max_bad_row_fraction", "long_rows",
+        keys.put("data", List.of("path", "table", "sql", "format", "version", "timestamp", "text_column",
+                "prompt_column", "completion_column", "validation_path", "validation_table", "validation_sql",
+                "validation_version", "validation_timestamp", "validation_fraction", "max_seq_len", "packing", "max_bad_row_fraction", "long_rows",
                 "add_bos", "add_eos", "block_examples"));
         keys.put("train", List.of("batch_rows", "batch_tokens", "micro_batch_rows", "rounds", "epochs", "learning_rate",
                 "schedule", "warmup_steps", "weight_decay", "max_grad_norm", "adam_beta1", "adam_beta2", "adam_epsilon",
@@ -31,6 +32,8 @@ final class ConfigSchema {
 
     /** Keys without a default; reported together so one run shows everything that is missing. */
     static final List<String> REQUIRED = List.of("model.path", "data.path", "output.path");
+    /** Keys that stand in for a required key: the training data is data.path, data.table or data.sql. */
+    static final Map<String, List<String>> ALTERNATIVES = Map.of("data.path", List.of("data.table", "data.sql"));
 
     static boolean isSection(String section) {
         return KEYS.containsKey(section);

@@ -22,8 +22,12 @@ public record BadRowReport(long totalRows, long badRows, Map<String, long[]> per
         return totalRows == 0 ? 0 : (double) badRows / totalRows;
     }
 
-    /** Logs files with bad rows and fails when nothing is usable or too much is bad. */
-    public void check(String what, String path, double maxBadFraction) {
+    /**
+     * Logs files with bad rows and fails when nothing is usable or too much is bad.
+     *
+     * @param what the source as messages name it, e.g. {@code data.path /data/train.jsonl}
+     */
+    public void check(String what, double maxBadFraction) {
         List<String> lines = new ArrayList<>();
         perFile.forEach((file, c) -> {
             if (c[1] + c[2] + c[3] > 0) {
@@ -32,15 +36,17 @@ public record BadRowReport(long totalRows, long badRows, Map<String, long[]> per
         });
         lines.forEach(l -> LOG.warn("{} bad rows in {}", what, l));
         if (totalRows == 0) {
-            throw new DataException(what + " " + path + " holds no rows; point data.path at a non-empty file, directory or glob");
+            String key = what.split(" ", 2)[0]; // what is "<key> <value>", e.g. "data.path /data/train.jsonl"
+            throw new DataException(what + " holds no rows; point " + key + " at "
+                    + (key.endsWith("path") ? "a non-empty file, directory or glob" : "a table or query with rows"));
         }
         if (badRows == totalRows) {
-            throw new DataException(what + " " + path + ": all " + totalRows + " rows are unusable (" + String.join("; ", lines)
+            throw new DataException(what + ": all " + totalRows + " rows are unusable (" + String.join("; ", lines)
                     + "); check data.format and the column settings");
         }
         if (badFraction() > maxBadFraction) {
-            throw new DataException(String.format("%s %s: %d of %d rows (%.2f%%) are unusable, more than "
-                            + "data.max_bad_row_fraction = %s (%s); clean the data or raise the threshold", what, path,
+            throw new DataException(String.format("%s: %d of %d rows (%.2f%%) are unusable, more than "
+                            + "data.max_bad_row_fraction = %s (%s); clean the data or raise the threshold", what,
                     badRows, totalRows, 100 * badFraction(), maxBadFraction, String.join("; ", lines)));
         }
     }

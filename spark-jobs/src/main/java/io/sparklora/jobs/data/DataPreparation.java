@@ -2,6 +2,7 @@ package io.sparklora.jobs.data;
 
 import io.sparklora.core.text.TextExample;
 import io.sparklora.jobs.config.DataSection;
+import io.sparklora.jobs.config.DataSource;
 import io.sparklora.jobs.config.LongRowPolicy;
 import io.sparklora.jobs.io.SerializableHadoopConf;
 import org.apache.spark.api.java.JavaRDD;
@@ -27,25 +28,40 @@ public final class DataPreparation {
     private static final Logger LOG = LoggerFactory.getLogger(DataPreparation.class);
     /** Validation examples kept as text on the driver (for the report's before/after generations). */
     public static final int VALIDATION_EXAMPLES = 8;
+    /** Keys of the sources' snapshots in {@link RowsIdentity#sources()}. */
+    static final String TRAINING = "training";
+    static final String VALIDATION = "validation";
 
     private DataPreparation() {
     }
 
     public static PreparedData prepare(SparkSession spark, DataSection data, String tokenizerUri, int workers,
                                        long seed, int maxValidationRows, SerializableHadoopConf conf) {
+        return prepare(spark, data, tokenizerUri, workers, seed, maxValidationRows, conf, Map.of());
+    }
+
+    /**
+     * @param pinned the sources' snapshots a checkpoint recorded ({@link RowsIdentity#sources()}), which a resumed
+     *               run reads again; empty for a new run
+     */
+    public static PreparedData prepare(SparkSession spark, DataSection data, String tokenizerUri, int workers,
+                                       long seed, int maxValidationRows, SerializableHadoopConf conf,
+                                       Map<String, Object> pinned) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         TokenizeSpec spec = new TokenizeSpec(tokenizerUri, data.maxSeqLen(), data.packing(), data.addBos(), data.addEos(),
                 data.longRows() == LongRowPolicy.REJECT);
 
-        Dataset<Row> examples = read(spark, data, data.path());
-        sc.setJobDescription("SparkLoRA data: count data.path");
+        DataSource source = data.source();
+        SourceReader.Read read = SourceReader.read(spark, source, data.format(), SourceSnapshot.pinnedFrom(pinned.get(TRAINING)));
+        Dataset<Row> examples = read(data, read, source);
+        sc.setJobDescription("SparkLoRA data: count " + source.describe());
         InputSplits splits = InputSplits.of(examples);
         BadRowReport bad = splits.badRows();
-        bad.check("data.path", data.path(), data.maxBadRowFraction());
-        boolean holdOut = data.validationPath() == null && data.validationFraction() > 0;
+        bad.check(source.describe(), data.maxBadRowFraction());
+        boolean holdOut = !data.validation().present() && data.validationFraction() > 0;
         BlockRows main = BlockRows.prepare(sc, examples, splits, spec,
                 holdOut ? Holdout.fraction(seed, data.validationFraction()) : Holdout.none(), data.blockExamples(),
-                VALIDATION_EXAMPLES, conf, "data.path");
+                VALIDATION_EXAMPLES, conf, source.describe());
 
         sc.setJobDescription("SparkLoRA data: shard the training rows");
         JavaRDD<ShardBlock> train = ShardedRows.shard(main.trainRowsNumbered(sc), workers, "training rows");
@@ -54,19 +70,23 @@ public final class DataPreparation {
             throw new IllegalStateException("sharded " + trainRows + " training rows, packed " + main.trainRows());
         }
         if (trainRows < workers) {
-            throw new DataException("data.path " + data.path() + " gives " + trainRows + " training rows of "
+            throw new DataException(source.describe() + " gives " + trainRows + " training rows of "
                     + data.maxSeqLen() + " tokens, fewer than distributed.workers = " + workers
                     + "; add data, lower data.max_seq_len or use fewer workers");
         }
         BlockRows heldOut = holdOut ? main : null;
         InputSplits validationSplits = null;
-        if (data.validationPath() != null) {
-            Dataset<Row> table = read(spark, data, data.validationPath());
-            sc.setJobDescription("SparkLoRA data: count data.validation_path");
+        SourceSnapshot validationSnapshot = null;
+        if (data.validation().present()) {
+            DataSource vs = data.validation();
+            SourceReader.Read vr = SourceReader.read(spark, vs, data.format(), SourceSnapshot.pinnedFrom(pinned.get(VALIDATION)));
+            validationSnapshot = vr.snapshot();
+            Dataset<Row> table = read(data, vr, vs);
+            sc.setJobDescription("SparkLoRA data: count " + vs.describe());
             validationSplits = InputSplits.of(table);
-            validationSplits.badRows().check("data.validation_path", data.validationPath(), data.maxBadRowFraction());
+            validationSplits.badRows().check(vs.describe(), data.maxBadRowFraction());
             heldOut = BlockRows.prepare(sc, table, validationSplits, spec, Holdout.everything(), data.blockExamples(),
-                    VALIDATION_EXAMPLES, conf, "data.validation_path");
+                    VALIDATION_EXAMPLES, conf, vs.describe());
         }
         JavaRDD<ShardBlock> validation = null;
         long validationRows = 0;
@@ -77,8 +97,21 @@ public final class DataPreparation {
             validationRows = rowCount(validation);
         }
         sc.setJobDescription(null);
-        RowsIdentity rows = new RowsIdentity(main.examples(), trainRows, data.blockExamples(), main.trainFingerprint());
+        Map<String, Object> sources = new LinkedHashMap<>();
+        sources.put(TRAINING, read.snapshot().toMap());
+        if (validationSnapshot != null) {
+            sources.put(VALIDATION, validationSnapshot.toMap());
+        }
+        RowsIdentity rows = new RowsIdentity(main.examples(), trainRows, data.blockExamples(), main.trainFingerprint(),
+                sources);
         Map<String, Object> report = new LinkedHashMap<>();
+        report.put("source", read.snapshot().toMap());
+        if (validationSnapshot != null) {
+            report.put("validation_source", validationSnapshot.toMap());
+        }
+        if (!pinned.isEmpty()) {
+            report.put("snapshot_from_checkpoint", true);
+        }
         report.put("input_files", splits.files());
         report.put("input_rows", bad.totalRows());
         report.put("bad_rows", bad.badRows());
@@ -108,8 +141,9 @@ public final class DataPreparation {
         return new PreparedData(train, trainRows, validation, validationRows, report, rows, samples);
     }
 
-    private static Dataset<Row> read(SparkSession spark, DataSection data, String path) {
-        return ExampleTable.read(spark, path, data.format(), data.textColumn(), data.promptColumn(), data.completionColumn());
+    private static Dataset<Row> read(DataSection data, SourceReader.Read read, DataSource source) {
+        return ExampleTable.read(read, source.describe(), data.format(), data.textColumn(), data.promptColumn(),
+                data.completionColumn());
     }
 
     private static long rowCount(JavaRDD<ShardBlock> blocks) {

@@ -20,6 +20,7 @@ import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.is_valid_utf8;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.spark_partition_id;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
@@ -45,13 +46,21 @@ public final class ExampleTable {
     private ExampleTable() {
     }
 
-    /** @param promptColumn null for plain-text examples, whose text is in {@code textColumn} */
-    public static Dataset<Row> read(SparkSession spark, String path, DataFormat format, String textColumn,
-                                    String promptColumn, String completionColumn) {
-        Dataset<Row> raw = readRaw(spark, path, format);
+    /**
+     * The examples of one source as {@link SourceReader} read it. Files keep their file order; a table or a query
+     * has no order of its own, so its examples are sorted by (prompt, completion), which makes the rows the same
+     * however the table's files or the query's partitions are laid out: a table trains as a JSON Lines file holding
+     * the same rows in that order. The sorted partitions then stand in for the splits, under the source's name.
+     *
+     * @param what         the source as messages name it, e.g. {@code data.sql "SELECT ..."}
+     * @param promptColumn null for plain-text examples, whose text is in {@code textColumn}
+     */
+    static Dataset<Row> read(SourceReader.Read read, String what, DataFormat format, String textColumn,
+                             String promptColumn, String completionColumn) {
+        Dataset<Row> raw = read.raw();
         boolean paired = promptColumn != null;
         String[] required = paired ? new String[] {promptColumn, completionColumn} : new String[] {textColumn};
-        if (format == DataFormat.TEXT) {
+        if (read.fileOrdered() && format == DataFormat.TEXT) {
             required = new String[] {"value"};
         }
         // No column at all: the input is empty, or every row is malformed (JSON gives only the corrupt-record
@@ -62,9 +71,11 @@ public final class ExampleTable {
             if (!Arrays.asList(raw.columns()).contains(column)) {
                 String present = String.join(", ", Arrays.stream(raw.columns())
                         .filter(c -> !c.equals(CORRUPT) && !c.equals(SOURCE_FILE) && !c.equals(SOURCE_SPLIT)).toList());
-                throw new DataException("data.path " + path + ": column \"" + column + "\" not found (columns: "
+                throw new DataException(what + ": column \"" + column + "\" not found (columns: "
                         + (present.isEmpty() ? "none; every row is malformed" : present) + "); set data."
-                        + (paired ? "prompt_column / data.completion_column" : "text_column") + " to the right column");
+                        + (paired ? "prompt_column / data.completion_column" : "text_column") + " to the right column"
+                        + (what.startsWith("data.sql") || what.startsWith("data.validation_sql")
+                        ? ", or select it in the query" : ""));
             }
         }
         Column none = lit(null).cast(DataTypes.StringType);
@@ -78,8 +89,27 @@ public final class ExampleTable {
                 .when(completion.isNull().or(trim(completion).equalTo("")), lit("empty"))
                 .when(paired ? prompt.isNull() : lit(false), lit("empty"))
                 .when(badText(completion).or(paired ? badText(prompt) : lit(false)), lit("invalid UTF-8"));
-        return raw.select(col(SOURCE_FILE).as(FILE), col(SOURCE_SPLIT).as(SPLIT), prompt.as(PROMPT),
-                completion.as(COMPLETION), problem.as(PROBLEM));
+        if (read.fileOrdered()) {
+            return raw.select(col(SOURCE_FILE).as(FILE), col(SOURCE_SPLIT).as(SPLIT), prompt.as(PROMPT),
+                    completion.as(COMPLETION), problem.as(PROBLEM));
+        }
+        return raw.select(prompt.as(PROMPT), completion.as(COMPLETION), problem.as(PROBLEM))
+                .orderBy(col(PROMPT).asc_nulls_first(), col(COMPLETION).asc_nulls_first())
+                .select(lit(what).as(FILE), spark_partition_id().cast(DataTypes.LongType).as(SPLIT), col(PROMPT),
+                        col(COMPLETION), col(PROBLEM))
+                .cache();
+    }
+
+    /** The examples of files at {@code path}; the test suites read files this way. */
+    public static Dataset<Row> read(SparkSession spark, String path, DataFormat format, String textColumn,
+                                    String promptColumn, String completionColumn) {
+        return read(new SourceReader.Read(readRaw(spark, path, format), true, null), "data.path " + path, format,
+                textColumn, promptColumn, completionColumn);
+    }
+
+    /** Files at {@code path} in a file format, with each row's file and split. */
+    static Dataset<Row> readFiles(SparkSession spark, String path, DataFormat format) {
+        return readRaw(spark, path, format);
     }
 
     private static Dataset<Row> readRaw(SparkSession spark, String path, DataFormat format) {
@@ -91,6 +121,7 @@ public final class ExampleTable {
                 case PARQUET -> withFile(spark.read().parquet(path));
                 case CSV -> readCsv(spark, path);
                 case TEXT -> withFile(spark.read().text(path));
+                case DELTA, ICEBERG -> throw new IllegalArgumentException(format + " is a table format, not files");
             };
         } catch (Exception e) {
             if (e instanceof AnalysisException || e.getMessage() != null && e.getMessage().contains("Path does not exist")) {
@@ -151,7 +182,7 @@ public final class ExampleTable {
         return raw.withColumn(SOURCE_FILE, input_file_name()).withColumn(SOURCE_SPLIT, input_file_block_start());
     }
 
-    private static String firstLine(String s) {
+    static String firstLine(String s) {
         if (s == null) {
             return "unknown error";
         }

@@ -11,8 +11,11 @@ import org.apache.spark.broadcast.Broadcast;
 import java.util.Iterator;
 import java.util.List;
 
-/** The executor side of a synchronous round: one task per shard, returning that shard's summed loss and gradient. */
-final class RoundTask implements FlatMapFunction<Iterator<ShardBlock>, RoundContribution> {
+/**
+ * The executor side of a synchronous round: one task per shard, returning that shard's summed loss and gradient keyed
+ * by the shard, for the driver to add in shard order.
+ */
+final class RoundTask implements FlatMapFunction<Iterator<ShardBlock>, ShardContribution> {
     private final EngineKey key;
     private final Broadcast<float[]> theta;
     private final BatchPlan plan;
@@ -31,15 +34,15 @@ final class RoundTask implements FlatMapFunction<Iterator<ShardBlock>, RoundCont
     }
 
     @Override
-    public Iterator<RoundContribution> call(Iterator<ShardBlock> blocks) {
+    public Iterator<ShardContribution> call(Iterator<ShardBlock> blocks) {
         if (!blocks.hasNext()) {
-            return List.<RoundContribution>of().iterator();
+            return List.<ShardContribution>of().iterator();
         }
         ShardBlock block = blocks.next();
         faults.beforeTask(round);
         DeviceBinding.bindCurrentTask();
         RoundContribution c = ExecutorModels.withEngine(key, conf.value().get(),
                 graph -> ShardStep.compute(graph, theta.value(), block.rows(), plan, round, block.shard()));
-        return List.of(c).iterator();
+        return List.of(new ShardContribution(block.shard(), c)).iterator();
     }
 }

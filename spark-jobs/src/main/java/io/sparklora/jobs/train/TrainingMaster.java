@@ -42,8 +42,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The driver loop. Each round broadcasts only θ (the flat LoRA vector), runs one task per shard, tree-aggregates
- * the (loss sum, token count, gradient sum) contributions, averages by tokens, clips and takes the AdamW step;
+ * The driver loop. Each round broadcasts only θ (the flat LoRA vector), runs one task per shard, adds the shards'
+ * (loss sum, token count, gradient sum) contributions in shard order ({@link ShardContribution}), averages by
+ * tokens, clips and takes the AdamW step;
  * it evaluates and checkpoints on its cadence and finally publishes the PEFT adapter, metrics and summary.
  */
 public final class TrainingMaster {
@@ -138,8 +139,10 @@ public final class TrainingMaster {
         confBroadcast = sc.broadcast(shippedConf);
         int workers = config.distributed().workers();
         BatchPlan batches = config.batchPlan();
+        // A resumed run reads the snapshots its checkpoint recorded, whatever the sources hold by now.
+        Map<String, Object> pinned = resume.map(Checkpoint::rows).map(RowsIdentity::sources).orElse(Map.of());
         PreparedData data = DataPreparation.prepare(spark, config.data(), config.model().tokenizer(), workers,
-                config.train().seed(), config.eval().maxRows(), shippedConf);
+                config.train().seed(), config.eval().maxRows(), shippedConf, pinned);
         summary.put("data", data.report());
         if (resume.isPresent()) {
             checkSameRows(data.rows(), resume.get());
@@ -250,7 +253,7 @@ public final class TrainingMaster {
         if (!differences.isEmpty()) {
             throw new TrainingException("cannot resume from the checkpoint at round " + checkpoint.nextRound() + " in "
                     + layout.checkpoints() + ": the training rows prepared now differ from those it was trained on ("
-                    + String.join("; ", differences) + "), so the data under data.path " + config.data().path()
+                    + String.join("; ", differences) + "), so the data of " + config.data().source().describe()
                     + " or the tokenizer " + config.model().tokenizer() + " changed since the run started; restore "
                     + "them to resume, or train on the new data from round 0 with a new output.path (or after removing "
                     + layout.checkpoints() + ")");
@@ -265,8 +268,9 @@ public final class TrainingMaster {
         sc.setJobDescription("SparkLoRA round " + (round + 1));
         Broadcast<float[]> shipped = sc.broadcast(theta);
         try {
-            RoundContribution total = blocks.mapPartitions(new RoundTask(key, shipped, batches, round, confBroadcast, faults))
-                    .treeAggregate(RoundContribution.zero(theta.length), RoundContribution::plus, RoundContribution::plus);
+            RoundContribution total = ShardContribution.sumInShardOrder(blocks.mapPartitions(
+                    new RoundTask(key, shipped, batches, round, confBroadcast, faults)).collect(),
+                    config.distributed().workers(), theta.length);
             if (!NumericGuard.finite(total)) {
                 String what = "round " + (round + 1) + ": the loss or gradient is not finite (loss sum " + total.lossSum() + ")";
                 if (config.train().nanPolicy() == NanPolicy.STOP) {

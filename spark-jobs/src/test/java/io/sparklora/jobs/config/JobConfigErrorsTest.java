@@ -96,10 +96,10 @@ class JobConfigErrorsTest {
     @Test
     void missingRequiredKeysAreListed() {
         failing("model:\n  path: /m\noutput:\n  path: /o\n")
-                .hasMessage("missing required key data.path in job.yaml;"
+                .hasMessage("missing required key data.path (or data.table, or data.sql) in job.yaml;"
                         + " add it to the file or pass --set data.path=<path>");
         failing("")
-                .hasMessageStartingWith("missing required keys model.path, data.path, output.path in job.yaml");
+                .hasMessageStartingWith("missing required keys model.path, data.path (or data.table, or data.sql), output.path in job.yaml");
     }
 
     @Test
@@ -169,7 +169,7 @@ class JobConfigErrorsTest {
     @Test
     void badEnumValuesListTheAllowedOnes() {
         failing(MINIMAL, "data.format=xml")
-                .hasMessage("--set data.format=xml: data.format must be one of jsonl, json, parquet, csv, text,"
+                .hasMessage("--set data.format=xml: data.format must be one of jsonl, json, parquet, csv, text, delta, iceberg,"
                         + " got \"xml\"");
         failing(MINIMAL + "train:\n  schedule: exponential\n")
                 .hasMessage("job.yaml: train.schedule must be one of constant, linear, cosine, got \"exponential\"");

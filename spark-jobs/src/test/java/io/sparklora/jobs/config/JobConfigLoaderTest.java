@@ -30,8 +30,8 @@ class JobConfigLoaderTest {
                 .isEqualTo(new ModelSection("s3a://bucket/models/gpt2", "s3a://bucket/tok/tokenizer.json"));
         assertThat(c.lora()).isEqualTo(new LoraConfig(16, 32, 0.05,
                 new TargetModules.Names(List.of("q_proj", "k_proj", "v_proj")), true, 7));
-        assertThat(c.data()).isEqualTo(new DataSection("/data/chat/*.parquet", DataFormat.PARQUET, "body", "question",
-                "answer", "/data/chat-val", 0.0, 256, false, 0.1, LongRowPolicy.REJECT, false, false, 512));
+        assertThat(c.data()).isEqualTo(new DataSection(DataSource.ofPath("data.", "/data/chat/*.parquet"),
+                DataFormat.PARQUET, "body", "question", "answer", DataSource.ofPath("data.validation_", "/data/chat-val"), 0.0, 256, false, 0.1, LongRowPolicy.REJECT, false, false, 512));
         assertThat(c.data().promptCompletion()).isTrue();
         assertThat(c.train()).isEqualTo(new TrainSection(24, 2, 500, 0, 1e-4, LrSchedule.COSINE, 50, 0.01, 0.5,
                 0.8, 0.99, 1e-6, 99, NanPolicy.SKIP, false));

@@ -64,10 +64,10 @@ class ExecutorLossIT {
             double undisturbedSeconds = (System.nanoTime() - t0) / 1e9;
             float[] undisturbed = FaultRuns.adapterTheta(model, dir.resolve("undisturbed"));
 
-            Map<String, Long> pids = executorPids(sc);
+            Map<String, Long> pids = executorPids(sc, 2);
             assertThat(pids).hasSize(2).doesNotContainValue(ProcessHandle.current().pid());
 
-            Killer killer = new Killer(pids);
+            Killer killer = new Killer(pids, KILL_ROUND);
             spark.sparkContext().addSparkListener(killer);
             long t1 = System.nanoTime();
             RunResult result = new TrainingMaster(spark, config(model, data, "disturbed")).run();
@@ -107,10 +107,10 @@ class ExecutorLossIT {
                 ROUNDS), "executor-loss.yaml", List.of());
     }
 
-    /** Executor id to the pid of its JVM, once both executors have run a task. */
-    private static Map<String, Long> executorPids(JavaSparkContext sc) throws InterruptedException {
+    /** Executor id to the pid of its JVM, once {@code executors} executors have run a task. */
+    static Map<String, Long> executorPids(JavaSparkContext sc, int executors) throws InterruptedException {
         Map<String, Long> pids = new ConcurrentHashMap<>();
-        for (int attempt = 0; attempt < 30 && pids.size() < 2; attempt++) {
+        for (int attempt = 0; attempt < 30 && pids.size() < executors; attempt++) {
             List<Integer> items = IntStream.range(0, 16).boxed().toList();
             for (Tuple2<String, Long> t : sc.parallelize(items, 16).map(i -> {
                 Thread.sleep(50);
@@ -123,9 +123,10 @@ class ExecutorLossIT {
         return pids;
     }
 
-    /** SIGKILLs the executor that runs the first task of round KILL_ROUND's job, as soon as that task starts. */
+    /** SIGKILLs the executor that runs the first task of round {@code round}'s job, as soon as that task starts. */
     static final class Killer extends SparkListener {
         final Map<String, Long> pids;
+        final int round;
         final Set<Integer> roundStages = ConcurrentHashMap.newKeySet();
         final AtomicLong killedPid = new AtomicLong(-1);
         volatile String killedExecutor;
@@ -133,14 +134,15 @@ class ExecutorLossIT {
         final List<String> removed = new CopyOnWriteArrayList<>();
         final List<String> added = new CopyOnWriteArrayList<>();
 
-        Killer(Map<String, Long> pids) {
+        Killer(Map<String, Long> pids, int round) {
             this.pids = pids;
+            this.round = round;
         }
 
         @Override
         public void onJobStart(SparkListenerJobStart job) {
             String description = job.properties() == null ? null : job.properties().getProperty("spark.job.description");
-            if (("SparkLoRA round " + KILL_ROUND).equals(description)) {
+            if (("SparkLoRA round " + round).equals(description)) {
                 scala.collection.Iterator<Object> ids = job.stageIds().iterator();
                 while (ids.hasNext()) {
                     roundStages.add((Integer) ids.next());
