@@ -76,6 +76,9 @@ def parse_args():
     ap.add_argument("--openblas", choices=tuple(blas_probe.OPENBLAS_BUILDS), default="system",
                     help="Debian OpenBLAS build to load (default: the system's libblas.so.3)")
     ap.add_argument("--out", help="JSON file to write")
+    ap.add_argument("--profile", action="store_true",
+                    help="after the timed steps, run two more under torch.profiler and print time per op, to set beside "
+                         "StepProfile's parts")
     args = ap.parse_args()
     if args.threads < 1 or args.reps < 1 or args.warmup < 0:
         ap.error("--threads and --reps must be at least 1, --warmup at least 0")
@@ -453,6 +456,12 @@ def main(args):
         seconds.append(time.perf_counter() - t0)
     # No update between steps, so the last step's loss and gradients are every step's.
     grad_norm = model.adapter_grad_norm()
+    if args.profile:
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+            step()
+            step()
+        print("two steps by op (self CPU time; divide by 2 for one step):")
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
 
     ref_loss, ref_norm = fx.reference["loss_sum"], fx.reference["adapter_grad_norm"]
     ref_tokens = fx.reference.get("loss_tokens")
