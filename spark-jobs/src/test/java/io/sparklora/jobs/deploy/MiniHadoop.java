@@ -161,7 +161,12 @@ final class MiniHadoop implements AutoCloseable {
                 YarnApplicationState.SUBMITTED, YarnApplicationState.ACCEPTED, YarnApplicationState.RUNNING));
     }
 
-    /** The running containers of an application's current attempt, its ApplicationMaster's first. */
+    /** The container of the application's current attempt that runs its ApplicationMaster. */
+    ContainerId amContainer(ApplicationReport app) throws Exception {
+        return client.getApplicationAttemptReport(app.getCurrentApplicationAttemptId()).getAMContainerId();
+    }
+
+    /** The running containers of an application's current attempt. */
     List<ContainerId> liveContainers(ApplicationId app) throws Exception {
         ApplicationReport report = client.getApplicationReport(app);
         return client.getContainers(report.getCurrentApplicationAttemptId()).stream()

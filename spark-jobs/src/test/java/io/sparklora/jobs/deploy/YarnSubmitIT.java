@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparklora.core.adapter.PeftFormat;
 import io.sparklora.jobs.testing.TinyJob;
 import io.sparklora.jobs.train.RunLayout;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -92,10 +93,14 @@ class YarnSubmitIT {
         }
     }
 
+    /**
+     * A client-mode driver that stops before its ApplicationMaster has connected cannot tell it so: the
+     * ApplicationMaster then ends once it finds the driver gone, which on a loaded machine takes a minute or more.
+     */
     @AfterEach
     void noApplicationLeftRunning() throws Exception {
         List<ApplicationReport> unfinished = hadoop.unfinished();
-        for (int i = 0; i < 60 && !unfinished.isEmpty(); i++) {
+        for (int i = 0; i < 240 && !unfinished.isEmpty(); i++) {
             Thread.sleep(500);
             unfinished = hadoop.unfinished();
         }
@@ -137,6 +142,83 @@ class YarnSubmitIT {
         assertThat(hadoop.application(run.name).getFinalApplicationStatus()).isEqualTo(FinalApplicationStatus.SUCCEEDED);
         assertThat(succeeded(run)).as("the cluster-mode adapter equals the client-mode one")
                 .containsExactlyInAnyOrderEntriesOf(reference);
+    }
+
+    @Test
+    @Order(3)
+    void aConfigurationErrorExitsWithTheConfigurationCode() throws Exception {
+        Submit run = Submit.start(this, "client-typo", "client", "/jobs/typo.yaml", localClusterJar.toString());
+        run.finish();
+
+        run.exitsWith(CONFIG_ERROR);
+        assertThat(run.console).contains("configuration error: ").contains("unknown key train.learning_rte")
+                .contains("did you mean train.learning_rate?");
+        assertNoAdapter(run);
+    }
+
+    @Test
+    @Order(4)
+    void aDataErrorExitsWithTheDataCode() throws Exception {
+        Submit run = Submit.start(this, "client-broken", "client", "/jobs/broken-data.yaml", localClusterJar.toString());
+        run.finish();
+
+        run.exitsWith(DATA_ERROR);
+        assertThat(run.console).contains("data error: ").contains("10 rows are unusable");
+        assertNoAdapter(run);
+    }
+
+    @Test
+    @Order(5)
+    void aFailedJobInClusterModeIsFailedInYarnAndInTheExitCode() throws Exception {
+        Submit run = Submit.start(this, "cluster-broken", "cluster", "/jobs/broken-data.yaml",
+                hadoop.hdfs + "/apps/sparklora-cluster.jar");
+        run.finish();
+
+        assertThat(run.process.exitValue()).as("exit code of %s; output:%n%s", run.name, run.console).isNotZero();
+        ApplicationReport report = hadoop.application(run.name);
+        assertThat(report.getYarnApplicationState()).isEqualTo(YarnApplicationState.FINISHED);
+        assertThat(report.getFinalApplicationStatus()).isEqualTo(FinalApplicationStatus.FAILED);
+        assertNoAdapter(run);
+        System.out.printf("YarnSubmitIT %s: spark-submit exit %d, YARN %s/%s: %s%n", run.name, run.process.exitValue(),
+                report.getYarnApplicationState(), report.getFinalApplicationStatus(), report.getDiagnostics());
+    }
+
+    @Test
+    @Order(6)
+    void anExecutorContainerPreemptedMidRunChangesNothing() throws Exception {
+        Submit run = Submit.start(this, "client-preempted", "client", JOB, localClusterJar.toString());
+        // Wait until the run is past its second checkpoint (round 4 of ROUNDS), then take an executor back.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SUBMIT_TIMEOUT_SECONDS);
+        while (latestCheckpoint(run) < 4 && run.process.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        int checkpointed = latestCheckpoint(run);
+        assertThat(checkpointed).as("round 4 checkpointed; output:%n%s", Files.readString(run.log))
+                .isBetween(4, ROUNDS - 2);
+        ApplicationReport app = hadoop.application(run.name);
+        ContainerId am = hadoop.amContainer(app);
+        List<ContainerId> executors = hadoop.liveContainers(app.getApplicationId()).stream()
+                .filter(c -> !c.equals(am)).toList();
+        assertThat(executors).as("executor containers").hasSize(2);
+        hadoop.preempt(executors.get(0));
+        run.finish();
+
+        run.exitsWith(0);
+        assertThat(run.console).as("the driver heard of the preemption").containsIgnoringCase("preempted");
+        assertThat(hadoop.application(run.name).getFinalApplicationStatus()).isEqualTo(FinalApplicationStatus.SUCCEEDED);
+        assertThat(succeeded(run)).as("the adapter after a preempted executor equals the undisturbed one")
+                .containsExactlyInAnyOrderEntriesOf(reference);
+    }
+
+    /** The last round with a complete checkpoint on HDFS, 0 before the first. */
+    private static int latestCheckpoint(Submit run) throws IOException {
+        FileStatus[] done = hadoop.fs.globStatus(hadoop.path(
+                run.output + "/" + RunLayout.CHECKPOINTS + "/round-*/_COMPLETE"));
+        int latest = 0;
+        for (FileStatus s : done == null ? new FileStatus[0] : done) {
+            latest = Math.max(latest, Integer.parseInt(s.getPath().getParent().getName().substring("round-".length())));
+        }
+        return latest;
     }
 
     /** summary.json says succeeded after ROUNDS rounds; returns the adapter's files. */
