@@ -68,7 +68,10 @@ class YarnSubmitIT {
                 "spark.yarn.appMasterEnv.SPARK_LOCAL_IP 127.0.0.1",
                 "spark.executorEnv.SPARK_LOCAL_IP 127.0.0.1",
                 // A failed job fails its one attempt: YARN's default second attempt would run it again.
-                "spark.yarn.maxAppAttempts 1"));
+                "spark.yarn.maxAppAttempts 1",
+                // No web UI: none is looked at here, and in client mode Spark 4.2.0 can fail to start its UI when
+                // the ApplicationMaster registers (adding its proxy filter) while the UI attaches its handlers.
+                "spark.ui.enabled false"));
         localClusterJar = StandaloneClusterIT.clusterJar(Path.of(System.getProperty("sparklora.jobs.jar")).getParent());
 
         Path model = TinyJob.model(dir);
