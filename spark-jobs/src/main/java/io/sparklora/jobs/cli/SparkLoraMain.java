@@ -62,7 +62,22 @@ public final class SparkLoraMain {
 
     public static void main(String[] args) {
         io.sparklora.core.backend.CpuBuild.select(); // before ND4J loads its native library
-        System.exit(run(args, System.out, System.err));
+        int code = run(args, System.out, System.err);
+        if (inYarnApplicationMaster()) {
+            // Spark's ApplicationMaster runs main in a thread and reports SUCCEEDED to YARN when it returns, FAILED
+            // when it throws; System.exit would skip that report and YARN would record a failure even for code 0.
+            if (code != OK) {
+                throw new IllegalStateException("sparklora exited with code " + code + " (see the driver's log)");
+            }
+            return;
+        }
+        System.exit(code);
+    }
+
+    /** True in YARN cluster deploy mode, where the driver is a thread of Spark's ApplicationMaster. */
+    static boolean inYarnApplicationMaster() {
+        return System.getProperty("spark.yarn.app.id") != null
+                && "cluster".equals(System.getProperty("spark.submit.deployMode"));
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {

@@ -72,7 +72,7 @@ class StandaloneClusterIT {
                 .as("master, workers and executors stopped").isEmpty();
     }
 
-    private static Path clusterJar(Path target) throws IOException {
+    static Path clusterJar(Path target) throws IOException {
         try (Stream<Path> files = Files.list(target)) {
             List<Path> jars = files.filter(p -> p.getFileName().toString().matches("sparklora-.*-cluster\\.jar")).toList();
             assertThat(jars).as("the shaded cluster jar under %s", target).hasSize(1);
