@@ -116,7 +116,11 @@ final class AnalyzeCommand {
             }
             out.println(String.format(Locale.ROOT, "%-48s %4d %4d %10.4f %10.4f %10.4f", e.getKey(), r1, r2, phi[0][0],
                     phi[r - 1][r - 1], mean));
-            modules.put(e.getKey(), Map.of("r1", r1, "r2", r2, "phi", phi));
+            Map<String, Object> entry = new LinkedHashMap<>(); // r1, r2, phi in this order in the JSON
+            entry.put("r1", r1);
+            entry.put("r2", r2);
+            entry.put("phi", phi);
+            modules.put(e.getKey(), entry);
             if (output.isPresent()) {
                 Path png = output.get().resolve("subspace-" + e.getKey().replaceAll("[^A-Za-z0-9_.-]", "_") + ".png");
                 writeFile(png, o -> SimilarityHeatmap.write(o, phi, "phi: " + e.getKey(), "i: " + first + "   j: "
