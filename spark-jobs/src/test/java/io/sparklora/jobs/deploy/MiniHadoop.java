@@ -50,18 +50,7 @@ final class MiniHadoop implements AutoCloseable {
 
     static MiniHadoop start(Path dir) throws Exception {
         Path base = dir.resolve("dfs");
-        Configuration dfsConf = new Configuration();
-        dfsConf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.toString());
-        dfsConf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
-        dfsConf.set("dfs.namenode.servicerpc-bind-host", "127.0.0.1");
-        dfsConf.set("dfs.namenode.http-bind-host", "127.0.0.1");
-        dfsConf.set("dfs.namenode.http-address", "127.0.0.1:0");
-        dfsConf.set("dfs.datanode.address", "127.0.0.1:0");
-        dfsConf.set("dfs.datanode.http.address", "127.0.0.1:0");
-        dfsConf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
-        dfsConf.set("dfs.datanode.hostname", "127.0.0.1");
-        MiniDFSCluster dfs = new MiniDFSCluster.Builder(dfsConf, base.toFile()).numDataNodes(1).build();
-        dfs.waitActive();
+        MiniDFSCluster dfs = io.sparklora.jobs.testing.LoopbackDfs.start(base);
         String hdfs = "hdfs://127.0.0.1:" + dfs.getNameNodePort();
 
         YarnConfiguration yarnConf = new YarnConfiguration();
@@ -111,7 +100,7 @@ final class MiniHadoop implements AutoCloseable {
         YarnClient client = YarnClient.createYarnClient();
         client.init(new YarnConfiguration(live));
         client.start();
-        FileSystem fs = FileSystem.get(URI.create(hdfs), dfsConf);
+        FileSystem fs = FileSystem.get(URI.create(hdfs), dfs.getConfiguration(0));
         return new MiniHadoop(dir.resolve("nm-logs"), dfs, yarn, client, hdfs, confDir, fs);
     }
 

@@ -63,25 +63,12 @@ class CredentialsTest {
                 .anyMatch(p -> p.toString().contains("/adapter/"));
         for (String secret : SECRETS) {
             byte[] needle = secret.getBytes(StandardCharsets.UTF_8);
-            files.forEach((p, bytes) -> assertThat(indexOf(bytes, needle)).as("%s in %s", secret, p).isEqualTo(-1));
+            files.forEach((p, bytes) -> assertThat(io.sparklora.jobs.testing.Bytes.indexOf(bytes, needle)).as("%s in %s", secret, p).isEqualTo(-1));
             assertThat(out.toString(StandardCharsets.UTF_8)).as("stdout").doesNotContain(secret);
             assertThat(err.toString(StandardCharsets.UTF_8)).as("stderr").doesNotContain(secret);
             assertThat(log).as("log output").doesNotContain(secret);
         }
         assertThat(log).as("the log was captured").contains("eval at round");
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     @Test

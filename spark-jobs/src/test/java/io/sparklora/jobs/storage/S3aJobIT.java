@@ -325,7 +325,7 @@ class S3aJobIT {
         for (String secret : SECRETS) {
             texts.forEach((what, text) -> assertThat(text).as("%s in %s", secret, what).doesNotContain(secret));
             byte[] needle = secret.getBytes(StandardCharsets.UTF_8);
-            stored.forEach((p, bytes) -> assertThat(indexOf(bytes, needle)).as("%s in %s", secret, p).isEqualTo(-1));
+            stored.forEach((p, bytes) -> assertThat(io.sparklora.jobs.testing.Bytes.indexOf(bytes, needle)).as("%s in %s", secret, p).isEqualTo(-1));
         }
     }
 
@@ -348,18 +348,5 @@ class S3aJobIT {
         try (InputStream in = new URL(url).openStream()) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

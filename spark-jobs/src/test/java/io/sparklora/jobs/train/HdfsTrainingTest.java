@@ -48,23 +48,12 @@ class HdfsTrainingTest {
     @BeforeAll
     static void start() throws Exception {
         Path base = dir.resolve("dfs");
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.toString());
-        conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
-        conf.set("dfs.namenode.servicerpc-bind-host", "127.0.0.1");
-        conf.set("dfs.namenode.http-bind-host", "127.0.0.1");
-        conf.set("dfs.namenode.http-address", "127.0.0.1:0");
-        conf.set("dfs.datanode.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.http.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.hostname", "127.0.0.1");
-        cluster = new MiniDFSCluster.Builder(conf, base.toFile()).numDataNodes(1).build();
-        cluster.waitActive();
+        cluster = io.sparklora.jobs.testing.LoopbackDfs.start(base);
         hdfs = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
 
         localModel = TinyJob.model(dir);
         localData = TinyJob.dataset(dir);
-        FileSystem fs = FileSystem.get(URI.create(hdfs), conf);
+        FileSystem fs = FileSystem.get(URI.create(hdfs), cluster.getConfiguration(0));
         fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(localModel.toUri()), new org.apache.hadoop.fs.Path(hdfs + "/models/tiny"));
         fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(localData.toUri()), new org.apache.hadoop.fs.Path(hdfs + "/data/train.jsonl"));
 
