@@ -76,6 +76,10 @@ def parse_args():
     ap.add_argument("--openblas", choices=tuple(blas_probe.OPENBLAS_BUILDS), default="system",
                     help="Debian OpenBLAS build to load (default: the system's libblas.so.3)")
     ap.add_argument("--out", help="JSON file to write")
+    ap.add_argument("--serve", action="store_true",
+                    help="take turns with another program (deploy/bench/pair.py): after the warm-up print 'ready', then "
+                         "run one timed step per 'step' line on stdin and answer 'step SECONDS', until stdin ends "
+                         "(--reps is ignored)")
     ap.add_argument("--profile", action="store_true",
                     help="after the timed steps, run two more under torch.profiler and print time per op, to set beside "
                          "StepProfile's parts")
@@ -450,10 +454,26 @@ def main(args):
         step()
     load_before = os.getloadavg()[0]  # other processes' load is the main source of noise on a shared machine
     seconds = []
-    for _ in range(args.reps):
+
+    def timed_step():
         t0 = time.perf_counter()
-        loss = step()
+        value = step()
         seconds.append(time.perf_counter() - t0)
+        return value
+
+    if args.serve:
+        print("ready", flush=True)
+        loss = None
+        for line in sys.stdin:
+            if line.strip() != "step":
+                break
+            loss = timed_step()
+            print(f"step {seconds[-1]}", flush=True)
+        if loss is None:
+            sys.exit("--serve: stdin ended before the first 'step'")
+    else:
+        for _ in range(args.reps):
+            loss = timed_step()
     # No update between steps, so the last step's loss and gradients are every step's.
     grad_norm = model.adapter_grad_norm()
     if args.profile:
@@ -480,7 +500,7 @@ def main(args):
         "torch_build_blas": re.search(r"BLAS_INFO=([^,]*)", torch.__config__.show()).group(1),
         "env": blas_probe.thread_env(),
         "warmup": args.warmup,
-        "reps": args.reps,
+        "reps": len(seconds),
         "rows": fx.rows,
         "seq_len": fx.seq_len,
         "loadavg_1m": [load_before, os.getloadavg()[0]],  # before and after the timed steps
@@ -502,7 +522,7 @@ def main(args):
     report["check"] = "match" if worst <= WARN_REL else "MISMATCH" if worst > FAIL_REL else "WARN"
 
     print(f"torch {report['torch_version']}, {args.threads} threads, mode {args.mode}, BLAS: {report['blas']}")
-    print(f"step: median {median * 1e3:.1f} ms over {args.reps} reps after {args.warmup} warm-up "
+    print(f"step: median {median * 1e3:.1f} ms over {len(seconds)} reps after {args.warmup} warm-up "
           f"({report['tokens_per_s']:.0f} tokens/s, {report['trainable_params']} trainable parameters, "
           f"peak RSS {report['peak_rss_bytes'] >> 20} MiB)")
     print(f"loss_sum {loss:.6f} vs reference {ref_loss:.6f} (rel {report['loss_rel_diff']:.2e}); "
