@@ -1,7 +1,11 @@
 package io.sparklora.core.model;
 
 import io.sparklora.core.tensor.CheckpointTensors;
+import io.sparklora.core.tensor.SafetensorsFile;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,11 +28,37 @@ public final class BaseModelLoader {
         Map<String, INDArray> weights = new LinkedHashMap<>();
         try (CheckpointTensors tensors = CheckpointTensors.open(modelDir)) {
             Map<String, String> checkpointNameOf = matchTensors(modelDir, config, layout, tensors);
-            for (Map.Entry<String, long[]> e : expected.entrySet()) {
-                weights.put(e.getKey(), Arrays2.fromFloats(tensors.readFloats(checkpointNameOf.get(e.getKey())), e.getValue()));
+            SafetensorsFile.StreamBuffers chunks = new SafetensorsFile.StreamBuffers();
+            INDArray staging = Nd4j.createUninitialized(DataType.FLOAT, chunks.chunkElements());
+            try {
+                for (Map.Entry<String, long[]> e : expected.entrySet()) {
+                    weights.put(e.getKey(), read(tensors, chunks, staging, checkpointNameOf.get(e.getKey()), e.getValue()));
+                }
+            } finally {
+                NativeArrays.close(staging);
             }
         }
         return new BaseModel(config, layout, weights, ModelFingerprint.of(layout, weights));
+    }
+
+    /**
+     * One weight, streamed from the file into its native array a chunk at a time (see
+     * {@link io.sparklora.core.tensor.SafetensorsFile#streamFloats}) through {@code staging}, a native array of one
+     * chunk: an executor's resident set after loading is the model's arrays, not the arrays plus heap copies plus
+     * the file's mapped pages.
+     */
+    private static INDArray read(CheckpointTensors tensors, SafetensorsFile.StreamBuffers chunks, INDArray staging,
+                                 String name, long[] shape) throws IOException {
+        if (shape.length == 0) {
+            return Arrays2.fromFloats(tensors.readFloats(name), shape);
+        }
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape); // C order; every element is written below
+        INDArray flat = out.reshape(out.length()); // a view of the same buffer
+        tensors.streamFloats(name, chunks, (values, count, first) -> {
+            staging.data().setData(values); // a copy into the existing native buffer: no allocation per chunk
+            flat.get(NDArrayIndex.interval(first, first + count)).assign(staging.get(NDArrayIndex.interval(0, count)));
+        });
+        return out;
     }
 
     /**

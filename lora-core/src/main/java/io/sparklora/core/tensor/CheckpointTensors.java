@@ -159,6 +159,12 @@ public final class CheckpointTensors implements AutoCloseable {
         return owner(name).readFloats(name);
     }
 
+    /** As {@link SafetensorsFile#streamFloats}. */
+    public void streamFloats(String name, SafetensorsFile.StreamBuffers buffers, SafetensorsFile.FloatChunks sink)
+            throws IOException {
+        owner(name).streamFloats(name, buffers, sink);
+    }
+
     /** As {@link SafetensorsFile#rawBytes}. */
     public ByteBuffer rawBytes(String name) throws SafetensorsException {
         return owner(name).rawBytes(name);

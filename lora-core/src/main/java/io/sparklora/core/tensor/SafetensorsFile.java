@@ -19,14 +19,46 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Reads of regions larger than this are split, since one mapping addresses at most 2 GiB. */
     private static final int DEFAULT_CHUNK_BYTES = 1 << 30;
+    /** Elements per chunk of {@link #streamFloats}: 4 MB of float32, small beside any tensor worth streaming. */
+    static final int STREAM_CHUNK_ELEMENTS = 1 << 20;
+
+    /** Receives a tensor's float32 values in order: {@code values[0, count)} are elements {@code first …}. */
+    @FunctionalInterface
+    public interface FloatChunks {
+        void accept(float[] values, int count, long first) throws IOException;
+    }
+
+    /**
+     * The chunk buffers of {@link #streamFloats}, made once per model load and reused for every tensor: buffers
+     * allocated per tensor would be heap garbage that grows the resident set before the collector runs.
+     */
+    public static final class StreamBuffers {
+        private final ByteBuffer bytes;
+        private final float[] values;
+
+        public StreamBuffers() {
+            this(STREAM_CHUNK_ELEMENTS);
+        }
+
+        StreamBuffers(int elements) {
+            this.bytes = ByteBuffer.allocateDirect(elements * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN); // widest dtype
+            this.values = new float[elements];
+        }
+
+        /** The most elements one chunk holds. */
+        public int chunkElements() {
+            return values.length;
+        }
+    }
 
     private final Path path;
     private final String source;
     private final SafetensorsHeader header;
     private final List<String> names;
     private final long dataStart;
-    /** The whole file, when it fits one mapping; otherwise null and {@link #channel} is used. */
+    /** The whole file, when it fits one mapping; otherwise null and regions are mapped from {@link #channel}. */
     private final ByteBuffer whole;
+    /** Open until {@link #close()}: regions too large for {@link #whole}, and {@link #streamFloats}'s reads. */
     private final FileChannel channel;
     private final int chunkBytes;
     private volatile boolean closed;
@@ -65,8 +97,7 @@ public final class SafetensorsFile implements AutoCloseable {
             SafetensorsHeader header = SafetensorsHeader.parse(source, headerBytes, size - dataStart);
             if (size <= wholeFileMapLimit) {
                 ByteBuffer whole = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-                ch.close(); // the mapping stays valid without the channel
-                return new SafetensorsFile(path, header, dataStart, whole, null, chunkBytes);
+                return new SafetensorsFile(path, header, dataStart, whole, ch, chunkBytes);
             }
             return new SafetensorsFile(path, header, dataStart, null, ch, chunkBytes);
         } catch (IOException | RuntimeException | Error e) {
@@ -121,6 +152,32 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
+     * The tensor converted to float32 as {@link #readFloats} does, handed to {@code sink} a chunk at a time. The
+     * bytes come through read calls, not the mapping, so the process holds neither a copy of the tensor on the heap
+     * nor the file's pages: loading a model this way costs its native arrays and one chunk, where reading whole
+     * tensors cost up to three times the model (the arrays, the heap copies, the mapped pages).
+     */
+    public void streamFloats(String name, StreamBuffers buffers, FloatChunks sink) throws IOException {
+        TensorInfo info = info(name);
+        TensorDecoding.checkReadable(source, info);
+        if (closed) {
+            throw SafetensorsException.inFile(source, "file is closed");
+        }
+        int size = info.dtype().byteSize();
+        long count = info.elementCount();
+        int chunk = buffers.values.length;
+        ByteBuffer bytes = buffers.bytes;
+        for (long first = 0; first < count; first += chunk) {
+            int n = (int) Math.min(chunk, count - first);
+            bytes.clear().limit(n * size);
+            readFully(source, channel, bytes, dataStart + info.begin() + first * size);
+            bytes.flip();
+            TensorDecoding.decode(bytes, info.dtype(), buffers.values, 0);
+            sink.accept(buffers.values, n, first);
+        }
+    }
+
+    /**
      * A read-only little-endian view of the tensor's bytes, without copying. Valid after
      * {@link #close()} too (the mapping is released when the buffer is garbage-collected).
      */
@@ -159,7 +216,7 @@ public final class SafetensorsFile implements AutoCloseable {
         while (dst.hasRemaining()) {
             int read = ch.read(dst, pos);
             if (read < 0) {
-                throw SafetensorsException.inFile(source, "file ended while reading its header; it is truncated");
+                throw SafetensorsException.inFile(source, "file ended at byte " + pos + "; it is truncated");
             }
             pos += read;
         }

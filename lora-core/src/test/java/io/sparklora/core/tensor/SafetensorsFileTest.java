@@ -139,6 +139,46 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void streamedChunksEqualWholeReadsInEveryDtype() throws IOException {
+        float[] data = new float[1001];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (i - 500) * 0.25f;
+        }
+        for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+            Path file = dir.resolve("stream-" + dtype + ".safetensors");
+            SafetensorsWriter.write(file, Map.of("a", FloatTensor.of(data, 7, 143), "b", FloatTensor.of(new float[] {9f}, 1)),
+                    null, dtype);
+            try (SafetensorsFile f = SafetensorsFile.open(file)) {
+                SafetensorsFile.StreamBuffers buffers = new SafetensorsFile.StreamBuffers(64); // 1001 = 15 x 64 + 41
+                for (String name : new String[] {"a", "b"}) {
+                    float[] streamed = new float[(int) f.info(name).elementCount()];
+                    java.util.List<Long> firsts = new java.util.ArrayList<>();
+                    f.streamFloats(name, buffers, (values, count, first) -> {
+                        assertThat(count).isBetween(1, 64);
+                        System.arraycopy(values, 0, streamed, (int) first, count);
+                        firsts.add(first);
+                    });
+                    assertThat(streamed).as(dtype + " " + name).containsExactly(f.readFloats(name));
+                    assertThat(firsts).as("chunks in order, each starting where the last ended").isSorted()
+                            .hasSize((streamed.length + 63) / 64);
+                }
+            }
+        }
+        ByteBuffer doubles = ByteBuffer.allocate(5 * 8).order(ByteOrder.LITTLE_ENDIAN); // the widest dtype, 8 bytes
+        for (int i = 0; i < 5; i++) {
+            doubles.putDouble(i * 1.5 - 2);
+        }
+        Path f64 = RawFiles.write(dir.resolve("stream-f64.safetensors"), "{" + RawFiles.entry("d", "F64", "[5]", 0, 40) + "}",
+                doubles.array());
+        try (SafetensorsFile f = SafetensorsFile.open(f64)) {
+            float[] streamed = new float[5];
+            f.streamFloats("d", new SafetensorsFile.StreamBuffers(2),
+                    (values, count, first) -> System.arraycopy(values, 0, streamed, (int) first, count));
+            assertThat(streamed).containsExactly(-2f, -0.5f, 1f, 2.5f, 4f);
+        }
+    }
+
+    @Test
     void reportsUnknownNamesNonFloatReadsAndClosedFiles() throws IOException {
         String header = "{" + RawFiles.entry("ids", "I64", "[1]", 0, 8) + ","
                 + RawFiles.entry("w", "F32", "[1]", 8, 12) + "}";
@@ -156,6 +196,8 @@ class SafetensorsFileTest {
                 .hasMessageContaining("rawBytes()");
         f.close();
         assertThatThrownBy(() -> f.readFloats("w"))
+                .isInstanceOf(SafetensorsException.class).hasMessageContaining("file is closed");
+        assertThatThrownBy(() -> f.streamFloats("w", new SafetensorsFile.StreamBuffers(4), (v, n, first) -> { }))
                 .isInstanceOf(SafetensorsException.class).hasMessageContaining("file is closed");
     }
 }
