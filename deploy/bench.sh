@@ -5,6 +5,8 @@
 #                small's shape, random weights): time, model FLOPs utilisation, peak memory, trainable parameters,
 #                optimizer state
 #   peer         the same step as a PyTorch program (deploy/bench/peer_torch.py) on the same files and thread count
+#   pair         ours and the peer alive at once, one step each in turn (deploy/bench/pair.py): the median ratio of
+#                adjacent steps, which a shared machine's changing load leaves alone
 #   memory       peak RSS of LoRA steps with and without activation checkpointing (MemoryBench, one JVM each) on
 #                bench-small, gpt2-small and qwen2-0.5b (Qwen2-0.5B's shape, built in memory), next to MemoryModel
 #   inference    base vs base + unmerged adapter vs merged model, batch 1 and 8
@@ -87,6 +89,18 @@ if ! $skip_peer; then
       /usr/bin/python3 deploy/bench/peer_torch.py --fixture "$out/fixtures/$shape" --threads "$threads" \
         --warmup "$w" --reps "$r" --mode "$mode" --out "$out/peer-$shape-$mode.json"
     done
+  done
+fi
+
+if ! $skip_peer; then
+  # The ratio that survives a shared machine: both programs alive at once, one step each in turn (pair.py).
+  echo "bench: ours and the peer taking turns"
+  pairs=6 big_pairs=3
+  if $quick; then pairs=4 big_pairs=2; fi
+  for shape in bench-small gpt2-small; do
+    n=$pairs; [[ $shape == gpt2-small ]] && n=$big_pairs
+    /usr/bin/python3 deploy/bench/pair.py --fixture "$out/fixtures/$shape" --mode lora --threads "$threads" \
+      --warmup 1 --pairs "$n" --classpath "$core_cp" --out "$out/pair-$shape-lora.json" | tail -1
   done
 fi
 
