@@ -141,7 +141,7 @@ final class SweepMember {
             LOG.info("combination {}: resuming from checkpoint at round {} of {}", name, start, rounds);
         }
         driver = new DriverStep(config.train().optimizer(), rounds, new AdamW(config.train().optimizer(), optState));
-        progress = new Progress(start, rounds);
+        progress = new Progress(start, rounds, "combination " + name);
     }
 
     /** Whether it trains in this (0-based) round. */
