@@ -2,6 +2,7 @@ package io.sparklora.jobs.cli;
 
 import io.sparklora.jobs.sweep.SweepGrid;
 import io.sparklora.jobs.sweep.SweepRun;
+import io.sparklora.jobs.sweep.SweepTable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
@@ -31,6 +32,7 @@ final class SweepCommand {
         });
         String root = SweepRun.root(planned);
         Map<String, Object> doc = SweepRun.run(spark, root, grid, planned);
+        out.print(SweepTable.text(doc));
         out.println(String.format(Locale.ROOT, "sweep of %d combinations finished in %.1f s: %s/%s", planned.size(),
                 ((Number) doc.get("wall_seconds")).doubleValue(), root, SweepRun.JSON_FILE));
         return SparkLoraMain.OK;

@@ -17,7 +17,7 @@ import java.util.Map;
  * perplexity (final training loss when the job has no validation data), best first, as the LoRA paper's Tables 5
  * and 6 lay out rank and target-module choices. Rendered as sweep.json and sweep.html.
  */
-final class SweepTable {
+public final class SweepTable {
     static final String VALIDATION = "eval_loss";
     static final String TRAIN = "final_train_loss";
 
@@ -113,6 +113,48 @@ final class SweepTable {
         }
         sb.append("</table>\n").append(SvgCharts.render(chart(rows, metric), 720, 360)).append("\n</body></html>\n");
         return sb.toString();
+    }
+
+    /** The rows as a console table, best first: the grid values, parameters, losses and directory. */
+    @SuppressWarnings("unchecked")
+    public static String text(Map<String, Object> doc) {
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) doc.get("rows");
+        List<String> axes = (List<String>) doc.get("axes");
+        List<String[]> cells = new ArrayList<>();
+        List<String> header = new ArrayList<>(axes);
+        header.addAll(List.of("params", "val loss", "val ppl", "train loss", "directory"));
+        cells.add(header.toArray(String[]::new));
+        for (Map<String, Object> row : rows) {
+            List<String> line = new ArrayList<>();
+            Map<String, Object> grid = (Map<String, Object>) row.get("grid");
+            axes.forEach(a -> line.add(String.valueOf(grid.get(a))));
+            line.add(String.valueOf(row.get("trainable_parameters")));
+            line.add(fixed(row.get("eval_loss"), 4));
+            line.add(fixed(row.get("eval_perplexity"), 2));
+            line.add(fixed(row.get("final_train_loss"), 4));
+            line.add(String.valueOf(row.get("name")));
+            cells.add(line.toArray(String[]::new));
+        }
+        int[] width = new int[header.size()];
+        cells.forEach(c -> {
+            for (int i = 0; i < c.length; i++) {
+                width[i] = Math.max(width[i], c[i].length());
+            }
+        });
+        StringBuilder sb = new StringBuilder();
+        for (String[] c : cells) {
+            for (int i = 0; i < c.length; i++) {
+                boolean left = i < axes.size() || i == c.length - 1;
+                sb.append(i == 0 ? "" : "  ").append(left ? pad(c[i], width[i], true) : pad(c[i], width[i], false));
+            }
+            sb.append('\n');
+        }
+        return sb.toString().replaceAll(" +\n", "\n");
+    }
+
+    private static String pad(String s, int width, boolean left) {
+        String fill = " ".repeat(Math.max(0, width - s.length()));
+        return left ? s + fill : fill + s;
     }
 
     /** The metric against log10(trainable parameters), one marker per combination, in parameter order. */

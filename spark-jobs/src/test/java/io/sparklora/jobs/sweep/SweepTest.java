@@ -2,6 +2,7 @@ package io.sparklora.jobs.sweep;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparklora.jobs.testing.CliRuns;
 import io.sparklora.jobs.testing.LocalSpark;
 import io.sparklora.jobs.testing.TinyJob;
 import io.sparklora.jobs.train.FaultInjection;
@@ -75,6 +76,25 @@ class SweepTest {
         try (var files = Files.list(root)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("_staging"));
         }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aFinishedSweepRerunTrainsNothingAndRewritesTheSameTable() throws Exception {
+        Path root = dir.resolve("sweep");
+        List<Path> combinations = SweepGrid.parse(List.of(GRID)).combinations().stream().map(c -> root.resolve(c.name()))
+                .toList();
+        Map<Path, byte[]> before = CliRuns.snapshot(combinations.toArray(Path[]::new));
+
+        Map<String, Object> again = SweepRuns.sweep(spark, yaml, List.of(), GRID);
+
+        CliRuns.assertUnchanged(before, combinations.toArray(Path[]::new));
+        assertThat((List<Map<String, Object>>) again.get("rows")).extracting(r -> r.get("name"), r -> r.get("eval_loss"))
+                .isEqualTo(((List<Map<String, Object>>) reference.get("rows")).stream()
+                        .map(r -> org.assertj.core.groups.Tuple.tuple(r.get("name"), r.get("eval_loss"))).toList());
+        String text = SweepTable.text(again);
+        assertThat(text.lines()).hasSize(5);
+        assertThat(text.lines().findFirst().orElseThrow()).startsWith("lora.r  lora.target_modules").contains("val loss");
     }
 
     private static long parameters(List<Map<String, Object>> rows, String name) {
