@@ -33,8 +33,10 @@ final class SweepCommand {
         String root = SweepRun.root(planned);
         Map<String, Object> doc = SweepRun.run(spark, root, grid, planned);
         out.print(SweepTable.text(doc));
-        out.println(String.format(Locale.ROOT, "sweep of %d combinations finished in %.1f s: %s/%s", planned.size(),
-                ((Number) doc.get("wall_seconds")).doubleValue(), root, SweepRun.JSON_FILE));
+        int earlier = ((Number) doc.get("already_complete")).intValue();
+        out.println(String.format(Locale.ROOT, "sweep of %d combinations finished in %.1f s%s: %s/%s", planned.size(),
+                ((Number) doc.get("wall_seconds")).doubleValue(), earlier == 0 ? ""
+                        : " (" + earlier + " finished earlier, not retrained)", root, SweepRun.JSON_FILE));
         return SparkLoraMain.OK;
     }
 }

@@ -8,6 +8,7 @@ import io.sparklora.jobs.config.JobConfigException;
 import io.sparklora.jobs.config.JobConfigLoader;
 import io.sparklora.jobs.config.OutputSection;
 import io.sparklora.jobs.io.HadoopFiles;
+import io.sparklora.jobs.train.RunResult;
 import io.sparklora.jobs.train.SweepTraining;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -101,17 +102,20 @@ public final class SweepRun {
         long start = System.nanoTime();
         List<List<Planned>> groups = groups(planned);
         List<Map<String, Object>> rows = new ArrayList<>();
+        int alreadyComplete = 0;
         for (int g = 0; g < groups.size(); g++) {
             List<Planned> group = groups.get(g);
             LOG.info("sweep: data group {} of {}: {} combination(s)", g + 1, groups.size(), group.size());
-            List<Map<String, Object>> summaries = new SweepTraining(spark).train(group.stream()
+            List<RunResult> results = new SweepTraining(spark).train(group.stream()
                     .map(p -> new SweepTraining.Member(p.combination().name(), p.config())).toList());
             for (int i = 0; i < group.size(); i++) {
-                rows.add(SweepTable.row(group.get(i).combination(), summaries.get(i), g));
+                rows.add(SweepTable.row(group.get(i).combination(), results.get(i).summary(), g));
+                alreadyComplete += results.get(i).alreadyComplete() ? 1 : 0;
             }
         }
         List<String> axes = grid.axes().stream().map(a -> a.key()).toList();
-        Map<String, Object> doc = SweepTable.document(root, axes, rows, groups.size(), (System.nanoTime() - start) / 1e9);
+        Map<String, Object> doc = SweepTable.document(root, axes, rows, groups.size(), alreadyComplete,
+                (System.nanoTime() - start) / 1e9);
         publish(fs, html, SweepTable.html(doc).getBytes(StandardCharsets.UTF_8), hadoop);
         publish(fs, json, JSON.writeValueAsBytes(doc), hadoop); // last: its presence says the sweep finished
         return doc;

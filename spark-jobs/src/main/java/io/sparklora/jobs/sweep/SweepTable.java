@@ -60,8 +60,14 @@ public final class SweepTable {
         return out;
     }
 
+    /**
+     * sweep.json's content.
+     *
+     * @param alreadyComplete combinations a previous invocation had finished (not retrained)
+     * @param wallSeconds     this invocation's time
+     */
     static Map<String, Object> document(String root, List<String> axes, List<Map<String, Object>> rows, int groups,
-                                        double wallSeconds) {
+                                        int alreadyComplete, double wallSeconds) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("status", "succeeded");
         doc.put("output_path", root);
@@ -69,6 +75,7 @@ public final class SweepTable {
         doc.put("metric", metric(rows));
         doc.put("combinations", rows.size());
         doc.put("data_groups", groups);
+        doc.put("already_complete", alreadyComplete);
         doc.put("wall_seconds", wallSeconds);
         doc.put("rows", sorted(rows));
         return doc;
@@ -88,7 +95,8 @@ public final class SweepTable {
                 .append("td.l,th.l{text-align:left}tr.best td{font-weight:700}svg{border:1px solid #ddd;background:#fff}\n")
                 .append("</style></head>\n<body>\n<h1>SparkLoRA sweep</h1>\n<div class=\"sub\">")
                 .append(Html.escape(String.valueOf(doc.get("output_path")))).append(" &middot; ").append(rows.size())
-                .append(" combinations in ").append(doc.get("data_groups")).append(" data group(s), ")
+                .append(" combinations (").append(doc.get("already_complete")).append(" finished earlier) in ")
+                .append(doc.get("data_groups")).append(" data group(s), ")
                 .append(String.format(Locale.ROOT, "%.1f", number(doc.get("wall_seconds"))))
                 .append(" s &middot; sorted by ").append(metric.equals(VALIDATION) ? "final validation loss" : "final training loss")
                 .append("</div>\n<table>\n<tr><th>#</th>");

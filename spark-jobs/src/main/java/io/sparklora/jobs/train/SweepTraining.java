@@ -50,10 +50,10 @@ public final class SweepTraining {
     }
 
     /**
-     * Trains the group (all members share {@link DataPreparation}'s inputs) and returns each member's summary, in
+     * Trains the group (all members share {@link DataPreparation}'s inputs) and returns each member's result, in
      * the members' order. A failure is recorded as status failed in every running member's summary.json.
      */
-    public List<Map<String, Object>> train(List<Member> group) throws IOException {
+    public List<RunResult> train(List<Member> group) throws IOException {
         List<SweepMember> members = new ArrayList<>();
         for (Member m : group) {
             members.add(new SweepMember(m.name(), m.config(), hadoop, faults));
@@ -80,7 +80,8 @@ public final class SweepTraining {
                 conf.destroy();
             }
         }
-        return members.stream().map(m -> m.finished().orElse(m.summary)).toList();
+        return members.stream().map(m -> m.finished().map(done -> new RunResult(true, null, done))
+                .orElseGet(() -> new RunResult(false, m.theta, m.summary))).toList();
     }
 
     private void trainTogether(List<SweepMember> members, Broadcast<SerializableHadoopConf> conf) throws IOException {

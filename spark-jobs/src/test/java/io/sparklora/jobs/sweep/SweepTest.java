@@ -89,6 +89,8 @@ class SweepTest {
         Map<String, Object> again = SweepRuns.sweep(spark, yaml, List.of(), GRID);
 
         CliRuns.assertUnchanged(before, combinations.toArray(Path[]::new));
+        assertThat(reference.get("already_complete")).isEqualTo(0);
+        assertThat(again.get("already_complete")).isEqualTo(4);
         assertThat((List<Map<String, Object>>) again.get("rows")).extracting(r -> r.get("name"), r -> r.get("eval_loss"))
                 .isEqualTo(((List<Map<String, Object>>) reference.get("rows")).stream()
                         .map(r -> org.assertj.core.groups.Tuple.tuple(r.get("name"), r.get("eval_loss"))).toList());
