@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparklora.jobs.testing.CliRuns;
 import io.sparklora.jobs.testing.LocalSpark;
+import io.sparklora.jobs.testing.SweepRuns;
 import io.sparklora.jobs.testing.TinyJob;
 import io.sparklora.jobs.train.FaultInjection;
 import io.sparklora.jobs.train.RunLayout;
