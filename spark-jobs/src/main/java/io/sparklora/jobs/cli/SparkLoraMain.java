@@ -6,6 +6,7 @@ import io.sparklora.jobs.config.JobConfig;
 import io.sparklora.jobs.config.JobConfigException;
 import io.sparklora.jobs.config.JobConfigLoader;
 import io.sparklora.jobs.data.DataException;
+import io.sparklora.jobs.sweep.SweepGrid;
 import io.sparklora.jobs.train.RunResult;
 import io.sparklora.jobs.train.TrainingException;
 import io.sparklora.jobs.train.TrainingMaster;
@@ -33,6 +34,7 @@ public final class SparkLoraMain {
     static final String DEFAULT_DEMO_DIR = "target/demo";
     static final String USAGE = """
             usage: sparklora train --config <job.yaml> [--set section.key=value]...
+                   sparklora sweep --config <job.yaml> --grid section.key=v1,v2,... [--grid ...] [--set ...]
                    sparklora merge --model DIR --adapter DIR --output DIR [--dtype f32|f16|bf16]
                    sparklora generate --model DIR [--adapter DIR] --prompt TEXT... [--max-new-tokens N] ...
                    sparklora eval --model DIR [--adapter DIR] --data FILE [--json] ...
@@ -45,6 +47,12 @@ public final class SparkLoraMain {
               --config PATH   job configuration (local path or any Hadoop URI: hdfs://, s3a://, file:)
               --set K=V       override one setting, e.g. --set lora.r=16 --set train.learning_rate=1e-4
               --help          this help
+
+            sweep options (and --config, --set as for train):
+
+              --grid K=V1,V2  one axis of the grid, e.g. --grid lora.r=4,8,16 --grid lora.target_modules=[q_proj],[q_proj,v_proj];
+                              every combination is trained in this one Spark application, each into
+                              output.path/<combination>, with sweep.json and sweep.html at output.path
 
             Spark settings stay Spark settings: pass them to spark-submit with --conf.
             Without a Spark master (not under spark-submit) the job runs in local mode on 127.0.0.1.
@@ -95,7 +103,8 @@ public final class SparkLoraMain {
             default -> {
             }
         }
-        if (!args[0].equals("train")) {
+        boolean sweep = args[0].equals("sweep");
+        if (!args[0].equals("train") && !sweep) {
             err.println("unknown command \"" + args[0] + "\"\n" + USAGE);
             return CONFIG_ERROR;
         }
@@ -105,15 +114,28 @@ public final class SparkLoraMain {
         }
         String configPath = null;
         List<String> overrides = new ArrayList<>();
+        List<String> grid = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
-            if ((args[i].equals("--config") || args[i].equals("--set")) && i + 1 >= args.length) {
-                err.println(args[i] + " needs a value, e.g. " + (args[i].equals("--config") ? "--config job.yaml"
-                        : "--set lora.r=16") + "\n" + USAGE);
+            boolean takesValue = args[i].equals("--config") || args[i].equals("--set")
+                    || (sweep && args[i].equals("--grid"));
+            if (takesValue && i + 1 >= args.length) {
+                err.println(args[i] + " needs a value, e.g. " + switch (args[i]) {
+                    case "--config" -> "--config job.yaml";
+                    case "--grid" -> "--grid lora.r=4,8,16";
+                    default -> "--set lora.r=16";
+                } + "\n" + USAGE);
                 return CONFIG_ERROR;
             }
             switch (args[i]) {
                 case "--config" -> configPath = args[++i];
                 case "--set" -> overrides.add(args[++i]);
+                case "--grid" -> {
+                    if (!sweep) {
+                        err.println("--grid belongs to sweep: sparklora sweep --config job.yaml --grid lora.r=4,8\n" + USAGE);
+                        return CONFIG_ERROR;
+                    }
+                    grid.add(args[++i]);
+                }
                 case "--help", "-h" -> {
                     out.println(USAGE);
                     return OK;
@@ -125,11 +147,23 @@ public final class SparkLoraMain {
             }
         }
         if (configPath == null) {
-            err.println("train needs --config <job.yaml>\n" + USAGE);
+            err.println(args[0] + " needs --config <job.yaml>\n" + USAGE);
             return CONFIG_ERROR;
+        }
+        SweepGrid sweepGrid = null;
+        if (sweep) {
+            try {
+                sweepGrid = SweepGrid.parse(grid);
+            } catch (JobConfigException e) {
+                err.println("configuration error: " + e.getMessage());
+                return CONFIG_ERROR;
+            }
         }
         SparkSession spark = session();
         try {
+            if (sweep) {
+                return SweepCommand.run(spark, configPath, overrides, sweepGrid, out);
+            }
             JobConfig config = JobConfigLoader.load(configPath, overrides, spark.sparkContext().hadoopConfiguration());
             TrainInputs.check(config, spark.sparkContext().hadoopConfiguration());
             RunResult result = new TrainingMaster(spark, config).run();

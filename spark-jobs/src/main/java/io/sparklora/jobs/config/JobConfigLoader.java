@@ -33,6 +33,20 @@ public final class JobConfigLoader {
         return parse(read(yamlPathOrUri, hadoopConf), yamlPathOrUri, setOverrides);
     }
 
+    /**
+     * One combination of a sweep: the file, then the {@code --set} overrides, then the combination's {@code --grid}
+     * values (each {@code section.key=value}), which errors name as {@code --grid section.key=value}.
+     */
+    public static JobConfig load(String yamlPathOrUri, List<String> setOverrides, List<String> gridValues,
+                                 Configuration hadoopConf) {
+        Map<String, Map<String, Object>> tree = ConfigTree.of(YamlText.load(read(yamlPathOrUri, hadoopConf),
+                yamlPathOrUri), yamlPathOrUri);
+        Origins origins = new Origins(yamlPathOrUri);
+        Overrides.apply(tree, setOverrides, origins);
+        Overrides.apply(tree, gridValues, GridAxis.FLAG, origins);
+        return ConfigBinder.bind(tree, origins);
+    }
+
     /** Parses YAML text; {@code sourceName} names it in error messages. */
     public static JobConfig parse(String yamlText, String sourceName, List<String> overrides) {
         Map<String, Map<String, Object>> tree = ConfigTree.of(YamlText.load(yamlText, sourceName), sourceName);

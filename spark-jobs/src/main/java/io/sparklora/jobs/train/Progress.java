@@ -22,9 +22,17 @@ final class Progress {
     static final int EVERY_ROUND_UP_TO = 20;
     static final double QUIET_SECONDS = 60;
 
+    private final String label;
+
     Progress(long startRound, long totalRounds) {
+        this(startRound, totalRounds, "");
+    }
+
+    /** {@code label} starts each line, e.g. a sweep's combination. */
+    Progress(long startRound, long totalRounds, String label) {
         this.startRound = startRound;
         this.totalRounds = totalRounds;
+        this.label = label.isEmpty() ? "" : label + ": ";
     }
 
     /** Records a round; returns this run's tokens per second so far. */
@@ -39,7 +47,7 @@ final class Progress {
             return tokensPerSecond;
         }
         lastLineSeconds = elapsed;
-        LOG.info(String.format("round %d/%d  loss %.4f  lr %.2e  grad-norm %.3f  %.0f tok/s  ETA %s", m.round() + 1,
+        LOG.info(label + String.format("round %d/%d  loss %.4f  lr %.2e  grad-norm %.3f  %.0f tok/s  ETA %s", m.round() + 1,
                 totalRounds, m.loss(), m.learningRate(), m.gradNorm(), tokensPerSecond, format(Duration.ofSeconds(left))));
         return tokensPerSecond;
     }

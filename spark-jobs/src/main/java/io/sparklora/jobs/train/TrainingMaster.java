@@ -145,11 +145,9 @@ public final class TrainingMaster {
                 config.train().seed(), config.eval().maxRows(), shippedConf, pinned);
         summary.put("data", data.report());
         if (resume.isPresent()) {
-            checkSameRows(data.rows(), resume.get());
+            checkSameRows(data.rows(), resume.get(), layout, config);
         }
-        long rounds = config.train().byEpochs()
-                ? Math.max(1, (long) Math.ceil(config.train().epochs() * data.trainRows() / batches.globalRows()))
-                : config.train().rounds();
+        long rounds = rounds(config, data);
         SerializableHadoopConf conf = shippedConf; // the lambda must not capture this driver object
         String baseFingerprint = sc.parallelize(List.of(config.model().path()), 1)
                 .map(uri -> ExecutorModels.base(uri, conf.get()).fingerprint()).first();
@@ -243,7 +241,7 @@ public final class TrainingMaster {
      * A resumed run must train on the rows the checkpoint was trained on. They are a function of the data and the
      * configuration only, so a difference means the data (or the tokenizer file) changed since the run started.
      */
-    private void checkSameRows(RowsIdentity now, Checkpoint checkpoint) {
+    static void checkSameRows(RowsIdentity now, Checkpoint checkpoint, RunLayout layout, JobConfig config) {
         if (checkpoint.rows() == null) {
             LOG.warn("the checkpoint at round {} does not record its training rows (written by an older version); "
                     + "resuming without checking that the rows are unchanged", checkpoint.nextRound());
@@ -260,6 +258,13 @@ public final class TrainingMaster {
         }
         LOG.info("training rows match the checkpoint's ({} examples, {} rows, {})", now.examples(), now.trainingRows(),
                 now.fingerprint());
+    }
+
+    /** The run's length: train.rounds, or train.epochs over the prepared training rows. */
+    static long rounds(JobConfig config, PreparedData data) {
+        return config.train().byEpochs()
+                ? Math.max(1, (long) Math.ceil(config.train().epochs() * data.trainRows() / config.batchPlan().globalRows()))
+                : config.train().rounds();
     }
 
     /** One synchronous round; empty when the policy skipped a non-finite update. */

@@ -3,6 +3,7 @@ package io.sparklora.jobs.train;
 import io.sparklora.jobs.config.JobConfig;
 import io.sparklora.jobs.config.JobConfigLoader;
 import io.sparklora.jobs.testing.LocalSpark;
+import io.sparklora.jobs.testing.SweepRuns;
 import io.sparklora.jobs.testing.TinyJob;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -23,14 +24,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Training on Spark's local-cluster: a master and two executors in JVMs of their own, loading the packaged jar,
- * so everything that crosses the wire (tasks, θ, contributions) is really serialized.
+ * so everything that crosses the wire (tasks, θ, contributions) is really serialized; a sweep on the same executors
+ * reproduces the run's adapter byte for byte.
  */
 class LocalClusterIT {
     @TempDir
     Path dir;
 
     @Test
-    void trainingOnTwoSeparateExecutorJvmsCompletesAndLowersTheLoss() throws Exception {
+    void trainingOnTwoSeparateExecutorJvmsLowersTheLossAndASweepThereReproducesItsAdapter() throws Exception {
         String jar = System.getProperty("sparklora.jobs.jar");
         assertThat(Path.of(jar)).as("packaged spark-jobs jar").exists();
         SparkSession spark = LocalSpark.start("local-cluster[2,1,1024]", "spark.jars", jar,
@@ -55,6 +57,18 @@ class LocalClusterIT {
             List<String> metrics = Files.readAllLines(dir.resolve("out").resolve(RunLayout.METRICS));
             assertThat(metrics).hasSizeGreaterThan(12);
             assertThat(dir.resolve("out").resolve(RunLayout.ADAPTER).resolve("adapter_model.safetensors")).exists();
+
+            // The same job as one combination of a rank sweep on the same executors, with a task of round 2 failing
+            // once: the adapters' θ broadcast and per-shard parts cross the wire, and r = 4's adapter is the run's bytes.
+            Path yaml = Files.writeString(dir.resolve("job.yaml"), TinyJob.yaml(model.toString(), data.toString(),
+                    dir.resolve("sweep").toString(), 2, 12));
+            spark.conf().set(FaultInjection.FAIL_TASK_AT_ROUND, "1");
+            try {
+                SweepRuns.sweep(spark, yaml, List.of(), "lora.r=2,4");
+            } finally {
+                spark.conf().unset(FaultInjection.FAIL_TASK_AT_ROUND);
+            }
+            SweepRuns.assertSameAdapter(dir.resolve("sweep").resolve("r-4"), dir.resolve("out"));
         } finally {
             spark.stop();
         }
