@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -90,13 +91,16 @@ public final class ScoreJob {
         Path staging = output.staging();
         spark.createDataFrame(scored, schema).write().parquet(staging.toString());
 
-        Dataset<Row> written = spark.read().parquet(staging.toString());
-        long rows = written.count();
+        // Read back what is on disk, naming its files: Spark warns about reading a hidden directory.
+        String[] parts = Arrays.stream(HadoopFiles.fs(staging, hadoop).listStatus(staging))
+                .map(f -> f.getPath().toString()).filter(f -> !hidden(f)).toArray(String[]::new);
+        Dataset<Row> written = spark.read().schema(schema).parquet(parts);
+        long rows = parts.length == 0 ? 0 : written.count();
         if (rows != rowsIn.value()) {
             throw new ScoreException("the scoring job read " + rowsIn.value() + " rows but wrote " + rows + "; nothing "
                     + "was published at " + output.path() + " (rerun it)");
         }
-        long errorRows = written.where(col(ERROR).isNotNull()).count();
+        long errorRows = parts.length == 0 ? 0 : written.where(col(ERROR).isNotNull()).count();
         Map<String, Object> record = record(request, source, schema, rows, errorRows, start);
         HadoopFiles.fs(staging, hadoop).delete(new Path(staging, ScoreOutput.MARKER), false); // Spark's: ours comes last
         HadoopFiles.write(new Path(staging, ScoreOutput.RECORD), new ObjectMapper()
@@ -164,6 +168,11 @@ public final class ScoreJob {
         m.put("error_rows", errorRows);
         m.put("wall_seconds", Math.round((System.nanoTime() - start) / 1e7) / 100.0);
         return m;
+    }
+
+    private static boolean hidden(String path) {
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        return name.startsWith("_") || name.startsWith(".");
     }
 
     private static String quoted(String column) {
