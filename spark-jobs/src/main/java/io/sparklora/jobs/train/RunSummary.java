@@ -34,6 +34,28 @@ public final class RunSummary {
         }));
     }
 
+    /** metrics.jsonl's line for a training round ({@code round} is 1-based: the rounds done). */
+    static Map<String, Object> roundLine(long round, io.sparklora.core.train.RoundMetrics m, double tokensPerSecond) {
+        Map<String, Object> line = new java.util.LinkedHashMap<>();
+        line.put("round", round);
+        line.put("loss", m.loss());
+        line.put("tokens", m.tokens());
+        line.put("grad_norm", m.gradNorm());
+        line.put("learning_rate", m.learningRate());
+        line.put("tokens_per_second", tokensPerSecond);
+        return line;
+    }
+
+    /** metrics.jsonl's line for a validation pass after {@code round} rounds. */
+    static Map<String, Object> evalLine(long round, io.sparklora.core.train.Evaluation.Result r) {
+        Map<String, Object> line = new java.util.LinkedHashMap<>();
+        line.put("round", round);
+        line.put("eval_loss", r.meanLoss());
+        line.put("eval_perplexity", r.perplexity());
+        line.put("eval_tokens", r.tokens());
+        return line;
+    }
+
     public static void writeMetrics(RunLayout layout, List<Map<String, Object>> lines, Configuration conf) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (Map<String, Object> line : lines) {

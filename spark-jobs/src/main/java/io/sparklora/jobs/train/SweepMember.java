@@ -167,14 +167,7 @@ final class SweepMember {
         RoundMetrics m = driver.apply(theta, total, round);
         lastLoss = m.loss();
         tokensPerSecond = progress.round(m);
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("round", round + 1);
-        line.put("loss", m.loss());
-        line.put("tokens", m.tokens());
-        line.put("grad_norm", m.gradNorm());
-        line.put("learning_rate", m.learningRate());
-        line.put("tokens_per_second", tokensPerSecond);
-        metrics.add(line);
+        metrics.add(RunSummary.roundLine(round + 1, m, tokensPerSecond));
         return true;
     }
 
@@ -195,12 +188,7 @@ final class SweepMember {
 
     /** Records a validation result, as {@link TrainingMaster} does; label "before"/"after" also goes to the summary. */
     void evaluated(Evaluation.Result r, long round, String label) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("round", round);
-        line.put("eval_loss", r.meanLoss());
-        line.put("eval_perplexity", r.perplexity());
-        line.put("eval_tokens", r.tokens());
-        metrics.add(line);
+        metrics.add(RunSummary.evalLine(round, r));
         LOG.info(String.format("combination %s: eval at round %d: loss %.4f  perplexity %.2f  (%d tokens)", name, round,
                 r.meanLoss(), r.perplexity(), r.tokens()));
         if (label != null) {

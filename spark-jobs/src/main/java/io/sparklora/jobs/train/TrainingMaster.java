@@ -195,14 +195,7 @@ public final class TrainingMaster {
             }
             lastLoss = m.loss();
             tokensPerSecond = progress.round(m);
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("round", next);
-            line.put("loss", m.loss());
-            line.put("tokens", m.tokens());
-            line.put("grad_norm", m.gradNorm());
-            line.put("learning_rate", m.learningRate());
-            line.put("tokens_per_second", tokensPerSecond);
-            metrics.add(line);
+            metrics.add(RunSummary.roundLine(next, m, tokensPerSecond));
             if (evalEvery > 0 && next % evalEvery == 0 && next < rounds) {
                 evaluate(evalKey, theta, data, next, null, metrics, summary);
             }
@@ -338,12 +331,7 @@ public final class TrainingMaster {
             Evaluation.Result r = data.validation().mapPartitions(new EvalTask(key, shipped,
                             config.train().microBatchRows(), confBroadcast))
                     .fold(new Evaluation.Result(0, 0), Evaluation.Result::plus);
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("round", round);
-            line.put("eval_loss", r.meanLoss());
-            line.put("eval_perplexity", r.perplexity());
-            line.put("eval_tokens", r.tokens());
-            metrics.add(line);
+            metrics.add(RunSummary.evalLine(round, r));
             LOG.info(String.format("eval at round %d: loss %.4f  perplexity %.2f  (%d tokens)", round, r.meanLoss(),
                     r.perplexity(), r.tokens()));
             if (label != null) {

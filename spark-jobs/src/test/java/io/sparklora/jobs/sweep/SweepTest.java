@@ -8,6 +8,7 @@ import io.sparklora.jobs.testing.SweepRuns;
 import io.sparklora.jobs.testing.TinyJob;
 import io.sparklora.jobs.train.FaultInjection;
 import io.sparklora.jobs.train.RunLayout;
+import io.sparklora.jobs.train.TrainingException;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,6 +99,24 @@ class SweepTest {
         String text = SweepTable.text(again);
         assertThat(text.lines()).hasSize(5);
         assertThat(text.lines().findFirst().orElseThrow()).startsWith("lora.r  lora.target_modules").contains("val loss");
+    }
+
+    @Test
+    void aSweepThatFailsLeavesNoSweepJsonAndEverySummarySaysFailed() throws Exception {
+        Path root = dir.resolve("failing");
+        List<String> sets = List.of("output.path=" + root, "train.max_grad_norm=0", "train.nan_policy=stop");
+
+        assertThatThrownBy(() -> SweepRuns.sweep(spark, yaml, sets, "train.learning_rate=0.01,1e30"))
+                .isInstanceOf(TrainingException.class)
+                .hasMessageMatching("combination learning_rate-1e30, round \\d+: the loss or gradient is not finite.*");
+
+        assertThat(root.resolve(SweepRun.JSON_FILE)).doesNotExist();
+        assertThat(root.resolve(SweepRun.HTML_FILE)).doesNotExist();
+        for (String name : List.of("learning_rate-0.01", "learning_rate-1e30")) {
+            assertThat(Files.readString(root.resolve(name).resolve(RunLayout.SUMMARY))).contains("\"status\" : \"failed\"")
+                    .contains("combination learning_rate-1e30");
+            assertThat(root.resolve(name).resolve(RunLayout.ADAPTER)).doesNotExist();
+        }
     }
 
     private static long parameters(List<Map<String, Object>> rows, String name) {
