@@ -133,9 +133,9 @@ class BadModelInputsTest {
 
     @Test
     void unknownModelFamilyListsTheSupportedOnes() throws IOException {
-        replaceInConfig("\"model_type\" ?: ?\"llama\"", "\"model_type\": \"bert\"");
+        replaceInConfig("\"model_type\" ?: ?\"llama\"", "\"model_type\": \"deberta-v2\"");
         String message = fails();
-        assertThat(message).startsWith("model error: cannot use the model in " + model).contains("bert")
+        assertThat(message).startsWith("model error: cannot use the model in " + model).contains("deberta-v2")
                 .contains("llama").contains("gpt2");
     }
 
