@@ -48,6 +48,26 @@ class EncoderReferenceTest {
         }
     }
 
+    /** The production dtype: float32 arithmetic, within float32 rounding of the float64 reference. */
+    @ParameterizedTest
+    @EnumSource(value = ModelFamily.class, names = {"BERT", "ROBERTA"})
+    void float32LogitsMatchTheReferenceToRounding(ModelFamily family) {
+        ModelConfig config = EncoderFixtures.config(family, ProblemType.MULTI_LABEL);
+        BaseModel base = TinyModels.random(config, 34);
+        LoraPlan plan = EncoderFixtures.allLinear(base, 0);
+        SequenceBatch batch = EncoderFixtures.batch(config, 7);
+        try (SequenceClassifier model = SequenceClassifier.build(base, plan, EngineSpec.inference(EncoderFixtures.SEQ))) {
+            float[] theta = plan.initialParameters(base);
+            for (int i = 0; i < theta.length; i++) {
+                theta[i] += (float) (0.2 * Math.sin(i)); // B non-zero too
+            }
+            model.setTrainable(theta);
+            Map<String, INDArray> named = model.trainableLayout().unflatten(theta);
+            double[][] expected = new HfEncoderReference(base, plan, named).logits(batch);
+            assertThat(maxAbsDiff(rows(model.logits(batch)), expected)).isLessThan(1e-5);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = ModelFamily.class, names = {"BERT", "ROBERTA"})
     void paddingChangesNothing(ModelFamily family) {
