@@ -58,6 +58,29 @@ class SeqClsAdapterTest {
         assertThat(loaded.adapter().theta()).isEqualTo(GoldenSeqClsAdapter.adapter(base, expected).theta());
         assertThat(loaded.plan().headNames()).containsExactly("classifier.dense.weight", "classifier.dense.bias",
                 "classifier.out_proj.weight", "classifier.out_proj.bias");
+
+        // θ read back drives the engine as the adapter it was written from
+        SequenceBatch batch = SequenceBatch.unlabelled(1, 4, new int[] {0, 7, 9, 2}, new int[4], new int[] {1, 1, 1, 1});
+        EngineSpec spec = new EngineSpec(4, DataType.DOUBLE, TrainingMode.LORA, false, false);
+        try (SequenceClassifier fromFile = SequenceClassifier.build(base, loaded.plan(), spec);
+             SequenceClassifier original = SequenceClassifier.build(base, expected, spec)) {
+            assertThat(fromFile.trainableLayout().names()).isEqualTo(loaded.plan().layout().names());
+            fromFile.setTrainable(loaded.adapter().thetaFor(loaded.plan()));
+            original.setTrainable(GoldenSeqClsAdapter.adapter(base, expected).theta());
+            assertThat(fromFile.logits(batch).toDoubleMatrix()).isDeepEqualTo(original.logits(batch).toDoubleMatrix());
+        }
+    }
+
+    /** PEFT matches "dense" against every Linear whose name ends so, except the modules it saves whole (RoBERTa's classifier.dense). */
+    @Test
+    void denseTargetsFollowPeftMatching() {
+        BaseModel bert = TinyModels.random(TinyModels.bert(), 1);
+        BaseModel roberta = TinyModels.random(TinyModels.roberta(), 1);
+        LoraConfig dense = new LoraConfig(2, 4, 0, new TargetModules.Names(List.of("dense")), false, 1);
+        assertThat(LoraPlan.of(dense, bert.layout()).modules()).hasSize(7) // 3 per layer and the pooler
+                .anyMatch(m -> m.base().path().equals("bert.pooler.dense"));
+        assertThat(LoraPlan.of(dense, roberta.layout()).modules()).hasSize(6)
+                .noneMatch(m -> m.base().path().startsWith("classifier"));
     }
 
     /** Key names as PEFT's get_peft_model_state_dict writes them: modules_to_save without ".modules_to_save.default". */

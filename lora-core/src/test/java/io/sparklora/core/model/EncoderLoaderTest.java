@@ -71,6 +71,26 @@ class EncoderLoaderTest {
     }
 
     @Test
+    void loadsAShardedCheckpoint() throws IOException {
+        BaseModel source = TinyModels.random(TinyModels.bert(), 5);
+        LinkedHashMap<String, FloatTensor> first = new LinkedHashMap<>();
+        LinkedHashMap<String, FloatTensor> second = new LinkedHashMap<>();
+        ObjectNode index = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        ObjectNode map = index.putObject("weight_map");
+        tensors(source.weights()).forEach((k, v) -> {
+            boolean early = k.contains("embeddings") || k.contains("layer.0.");
+            (early ? first : second).put(k, v);
+            map.put(k, early ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
+        });
+        ModelConfigJson.write(source.config(), dir);
+        SafetensorsWriter.write(dir.resolve("model-00001-of-00002.safetensors"), first, Map.of("format", "pt"));
+        SafetensorsWriter.write(dir.resolve("model-00002-of-00002.safetensors"), second, Map.of("format", "pt"));
+        Files.writeString(dir.resolve("model.safetensors.index.json"), index.toPrettyString());
+
+        assertThat(BaseModelLoader.load(dir).fingerprint()).isEqualTo(source.fingerprint());
+    }
+
+    @Test
     void namesAMissingOrMisShapedTensor() throws IOException {
         BaseModel source = TinyModels.random(TinyModels.bert(), 1);
         LinkedHashMap<String, FloatTensor> t = tensors(source.weights());
@@ -130,6 +150,11 @@ class EncoderLoaderTest {
 
         config.putObject("id2label").put("0", "similarity");
         assertThat(ModelConfigJson.parse(config, "config.json").encoderConfig().problemType()).isEqualTo(ProblemType.REGRESSION);
+
+        config.put("model_type", "xlm-roberta");
+        assertThat(ModelConfigJson.parse(config, "config.json").family()).isEqualTo(ModelFamily.ROBERTA);
+        assertThat(ModelConfigJson.toJson(ModelConfigJson.parse(config, "config.json")).get("architectures").get(0).asText())
+                .isEqualTo("XLMRobertaForSequenceClassification");
 
         config.putObject("id2label").put("0", "x").put("2", "y");
         assertThatThrownBy(() -> ModelConfigJson.parse(config, "config.json"))
