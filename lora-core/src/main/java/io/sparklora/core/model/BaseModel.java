@@ -51,6 +51,23 @@ public record BaseModel(ModelConfig config, ModelLayout layout, Map<String, INDA
         return !layout.headShapes().isEmpty() && layout.headShapes().keySet().stream().allMatch(weights::containsKey);
     }
 
+    /**
+     * The same encoder for a task with these labels: the checkpoint's head is kept when it was trained for exactly
+     * these labels and problem type, else dropped so a new one is drawn. The fingerprint (over the base's
+     * parameters, not the head) is unchanged, so adapters stay bound to the same base.
+     */
+    public BaseModel withTask(java.util.List<String> labels, ProblemType problemType) {
+        EncoderConfig current = config.encoderConfig();
+        if (current.labels().equals(labels) && current.problemType() == problemType) {
+            return this;
+        }
+        ModelConfig task = config.withHead(labels, problemType);
+        ModelLayout taskLayout = ModelLayout.of(task);
+        Map<String, INDArray> body = new LinkedHashMap<>(weights);
+        body.keySet().removeAll(taskLayout.headShapes().keySet());
+        return new BaseModel(task, taskLayout, body, fingerprint);
+    }
+
     public long parameterCount() {
         return weights.values().stream().mapToLong(INDArray::length).sum();
     }

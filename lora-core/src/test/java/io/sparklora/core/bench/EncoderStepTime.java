@@ -25,7 +25,7 @@ import java.util.Random;
 /**
  * Median time of one LoRA training step (forward + backward, float32) and of one scoring forward of a RoBERTa-base
  * shaped classifier (hidden 768, 12 layers, 12 heads, vocabulary 50265), r = 8 on query and value plus the head,
- * 8 rows x 128 tokens; 2 warm-up and 5 timed steps:
+ * 8 rows x 128 tokens; 1 warm-up and 3 timed steps, then where one step's time goes (StepProfiler):
  * <pre>
  * mvn -q -pl lora-core test-compile exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
  *   -Dexec.args="-Xmx6g -cp %classpath io.sparklora.core.bench.EncoderStepTime"
@@ -63,24 +63,28 @@ public final class EncoderStepTime {
         SequenceBatch batch = new SequenceBatch(rows, seq, ids, new int[rows * seq], mask, labels);
         try (SequenceClassifier model = SequenceClassifier.build(base, plan, EngineSpec.training(seq, TrainingMode.LORA))) {
             model.setTrainable(plan.initialParameters(base));
-            double[] step = new double[5];
-            double[] forward = new double[5];
-            for (int i = 0; i < 7; i++) {
+            double[] step = new double[3];
+            double[] forward = new double[3];
+            for (int i = 0; i < 4; i++) {
                 long t0 = System.nanoTime();
                 model.forwardBackward(batch, i).close();
                 long t1 = System.nanoTime();
                 model.predictions(batch);
                 long t2 = System.nanoTime();
-                if (i >= 2) {
-                    step[i - 2] = (t1 - t0) / 1e9;
-                    forward[i - 2] = (t2 - t1) / 1e9;
+                if (i >= 1) {
+                    step[i - 1] = (t1 - t0) / 1e9;
+                    forward[i - 1] = (t2 - t1) / 1e9;
                 }
             }
             Arrays.sort(step);
             Arrays.sort(forward);
-            System.out.printf("roberta-base shape, %d x %d tokens: LoRA step %.2f s (median of 5), scoring forward %.2f s, "
-                    + "%d trainable values, working set %d MiB%n", rows, seq, step[2], forward[2],
+            System.out.printf("roberta-base shape, %d x %d tokens: LoRA step %.2f s (median of 3), scoring forward %.2f s, "
+                    + "%d trainable values, working set %d MiB%n", rows, seq, step[1], forward[1],
                     model.trainableLayout().size(), model.workingSetBytes() >> 20);
+            io.sparklora.core.engine.StepProfiler.start();
+            model.forwardBackward(batch, 9).close();
+            io.sparklora.core.engine.StepProfiler.stop().forEach((part, nanos) ->
+                    System.out.printf("  %-10s %6.2f s (gemm %6.2f s)%n", part, nanos[0] / 1e9, nanos[1] / 1e9));
         }
     }
 }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 
 import java.util.Map;
 
@@ -88,6 +89,21 @@ class EncoderLoaderTest {
         Files.writeString(dir.resolve("model.safetensors.index.json"), index.toPrettyString());
 
         assertThat(BaseModelLoader.load(dir).fingerprint()).isEqualTo(source.fingerprint());
+    }
+
+    @Test
+    void aTaskWithOtherLabelsGetsANewHeadOnTheSameBase() {
+        BaseModel source = TinyModels.random(TinyModels.roberta(), 2);
+        EncoderLayout layout = (EncoderLayout) source.layout();
+        Map<String, INDArray> weights = new LinkedHashMap<>(source.weights());
+        layout.initialHead(3).forEach((k, v) -> weights.put(k, Arrays2.fromFloats(v, layout.headShapes().get(k))));
+        BaseModel fineTuned = BaseModel.of(source.config(), weights);
+
+        assertThat(fineTuned.withTask(List.of("a", "b", "c"), ProblemType.SINGLE_LABEL)).isSameAs(fineTuned);
+        BaseModel sts = fineTuned.withTask(List.of("similarity"), ProblemType.REGRESSION);
+        assertThat(sts.hasHead()).isFalse();
+        assertThat(sts.config().encoderConfig().numLabels()).isEqualTo(1);
+        assertThat(sts.fingerprint()).isEqualTo(fineTuned.fingerprint()).isEqualTo(source.fingerprint());
     }
 
     @Test
