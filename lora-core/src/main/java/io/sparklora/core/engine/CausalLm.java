@@ -239,6 +239,19 @@ public final class CausalLm implements AutoCloseable {
         return TokenLoss.apply(hidden, params.value(head), batch.targets(), null, null, buf);
     }
 
+    /**
+     * Forward only: each row's summed loss (dropout off), for scoring rows one by one in batches. Row r's sum equals
+     * {@link #lossSum} of a batch holding row r alone wherever the hidden states do (the positions are added in the
+     * same order, from zero).
+     */
+    public double[] rowLossSums(TokenBatch batch) {
+        checkBatch(batch);
+        INDArray hidden = forwardHidden(batch, null, false);
+        double[] sums = new double[batch.rows()];
+        TokenLoss.rowSums(hidden, params.value(head), batch.targets(), batch.seqLen(), sums, buf);
+        return sums;
+    }
+
     /** tokens: [rows·T] with T the spec's length → logits [rows·T, V], a copy the caller owns. */
     public INDArray logits(int[] tokens) {
         int t = spec.seqLen();

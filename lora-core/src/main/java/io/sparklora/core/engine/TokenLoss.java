@@ -30,6 +30,19 @@ final class TokenLoss {
      * @param dHead   the head's gradient accumulator, or null when it is frozen
      */
     static double apply(INDArray hidden, INDArray head, int[] targets, INDArray dHidden, INDArray dHead, Buffers buf) {
+        return apply(hidden, head, targets, dHidden, dHead, buf, null, 1);
+    }
+
+    /**
+     * Forward only, each row's loss on its own: {@code rowSums[r]} receives the summed loss of positions
+     * r·seqLen … (r+1)·seqLen − 1, added in position order from zero (as the loss of a one-row batch is).
+     */
+    static void rowSums(INDArray hidden, INDArray head, int[] targets, int seqLen, double[] rowSums, Buffers buf) {
+        apply(hidden, head, targets, null, null, buf, rowSums, seqLen);
+    }
+
+    private static double apply(INDArray hidden, INDArray head, int[] targets, INDArray dHidden, INDArray dHead,
+                                Buffers buf, double[] rowSums, int seqLen) {
         StepProfiler.enter(StepProfiler.Part.LOSS);
         long n = hidden.size(0);
         long vocab = head.size(0);
@@ -61,7 +74,11 @@ final class TokenLoss {
             double[] sumValues = sum.toDoubleVector();
             for (int i = 0; i < rows; i++) {
                 if (weight[i] != 0) {
-                    loss += maxValues[i] + Math.log(sumValues[i]) - targetLogits[i];
+                    double position = maxValues[i] + Math.log(sumValues[i]) - targetLogits[i];
+                    loss += position;
+                    if (rowSums != null) {
+                        rowSums[(r0 + i) / seqLen] += position;
+                    }
                 }
             }
             if (dHidden == null) {

@@ -38,6 +38,11 @@ public record LoraPlan(LoraConfig config, List<LoraModule> modules, ParameterLay
         return layout.names().stream().filter(n -> !adapterNames.contains(n)).toList();
     }
 
+    /** A plan adapting no module: an engine built with it computes exactly the model it was given. */
+    public static LoraPlan none() {
+        return new LoraPlan(LoraConfig.defaults(), List.of(), new ParameterLayout(new LinkedHashMap<>()));
+    }
+
     public Optional<LoraModule> moduleFor(LinearModule base) {
         return modules.stream().filter(m -> m.base().path().equals(base.path())).findFirst();
     }

@@ -3,9 +3,7 @@ package io.sparklora.jobs.cli;
 import io.sparklora.core.adapter.PeftAdapterFiles;
 import io.sparklora.core.engine.CausalLm;
 import io.sparklora.core.engine.EngineSpec;
-import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.lora.LoraPlan;
-import io.sparklora.core.lora.ParameterLayout;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.BaseModelLoader;
 import io.sparklora.core.text.TextTokenizer;
@@ -13,8 +11,6 @@ import io.sparklora.core.text.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
 
 /**
  * What merge, generate and eval load: a model directory (a base or a merged checkpoint), optionally an adapter
@@ -58,7 +54,7 @@ final class ModelInputs {
 
     /** A plan adapting no module: the graph is exactly the model in the directory. */
     static LoraPlan noAdapter() {
-        return new LoraPlan(LoraConfig.defaults(), List.of(), new ParameterLayout(new LinkedHashMap<>()));
+        return LoraPlan.none();
     }
 
     static Path directory(CliArgs args, String option, String value, String what) {

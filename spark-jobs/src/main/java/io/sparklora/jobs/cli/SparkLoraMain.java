@@ -6,6 +6,7 @@ import io.sparklora.jobs.config.JobConfig;
 import io.sparklora.jobs.config.JobConfigException;
 import io.sparklora.jobs.config.JobConfigLoader;
 import io.sparklora.jobs.data.DataException;
+import io.sparklora.jobs.score.ScoreException;
 import io.sparklora.jobs.train.RunResult;
 import io.sparklora.jobs.train.TrainingException;
 import io.sparklora.jobs.train.TrainingMaster;
@@ -19,7 +20,7 @@ import java.util.OptionalInt;
 
 /**
  * The command-line entry point, for spark-submit and for local runs: {@code train --config job.yaml [--set k=v]...},
- * and the single-JVM tools around it: merge, generate, eval, inspect, analyze, init-demo.
+ * {@code score} (a batch job writing a model's scores of every row of a table), and the single-JVM tools around it: merge, generate, eval, inspect, analyze, init-demo.
  * Exit codes: 0 success (or already complete), 2 configuration error (bad arguments, unusable inputs), 3 data error,
  * 4 training stopped, 1 other.
  */
@@ -36,6 +37,8 @@ public final class SparkLoraMain {
                    sparklora merge --model DIR --adapter DIR --output DIR [--dtype f32|f16|bf16]
                    sparklora generate --model DIR [--adapter DIR] --prompt TEXT... [--max-new-tokens N] ...
                    sparklora eval --model DIR [--adapter DIR] --data FILE [--json] ...
+                   sparklora score --model URI [--adapter URI] --path P|--table T|--sql Q --id-columns C[,C]...
+                                   --output URI [--overwrite] [--generate N] ...
                    sparklora inspect ADAPTER_DIR [--model DIR] | inspect --checkpoint DIR
                    sparklora analyze subspace --adapter DIR --other DIR | analyze amplification --model DIR --adapter DIR
                    sparklora init-demo [dir]     write the embedded demo model and dataset (default target/demo)
@@ -92,6 +95,9 @@ public final class SparkLoraMain {
             case "merge", "generate", "eval", "inspect", "analyze" -> {
                 return tool(args, out, err);
             }
+            case "score" -> {
+                return ScoreCommand.run(args, out, err);
+            }
             default -> {
             }
         }
@@ -136,47 +142,64 @@ public final class SparkLoraMain {
             out.println(result.alreadyComplete() ? "already complete: " + config.output().path()
                     : "adapter written to " + result.summary().get("adapter_path"));
             return OK;
-        } catch (JobConfigException e) {
-            err.println("configuration error: " + e.getMessage());
-            return CONFIG_ERROR;
-        } catch (CliException e) {
-            err.println(e.getMessage());
-            return e.exitCode();
-        } catch (DataException e) {
-            err.println("data error: " + e.getMessage());
-            return DATA_ERROR;
-        } catch (TrainingException e) {
-            err.println("training stopped: " + e.getMessage());
-            return TRAINING_ERROR;
         } catch (Exception e) {
-            // A DataException or TrainingException thrown inside a Spark task reaches the driver wrapped in a
-            // SparkException ("Job aborted due to stage failure: ..."); report it as if thrown on the driver.
-            String data = fromTask(e, DataException.class);
-            if (data != null) {
-                err.println("data error: " + data);
-                return DATA_ERROR;
-            }
-            String cuda = fromTask(e, CudaUnavailableException.class);
-            if (cuda != null) {
-                err.println(cuda);
-                return FAILED;
-            }
-            String training = fromTask(e, TrainingException.class);
-            if (training != null) {
-                err.println("training stopped: " + training);
-                return TRAINING_ERROR;
-            }
-            String model = modelFromTask(e);
-            if (model != null) {
-                err.println(TrainInputs.MODEL_ERROR + model);
-                return CONFIG_ERROR;
-            }
-            err.println("failed: " + e);
-            e.printStackTrace(err);
-            return FAILED;
+            return failure(e, err);
         } finally {
             spark.stop();
         }
+    }
+
+    /**
+     * The exit code of a command that ran on Spark, after one line on stderr: configuration, data, model and
+     * training problems, thrown on the driver or inside a task, by name and without a stack trace.
+     */
+    static int failure(Exception e, PrintStream err) {
+        if (e instanceof JobConfigException) {
+            err.println("configuration error: " + e.getMessage());
+            return CONFIG_ERROR;
+        }
+        if (e instanceof CliException c) {
+            err.println(c.getMessage());
+            return c.exitCode();
+        }
+        if (e instanceof DataException) {
+            err.println("data error: " + e.getMessage());
+            return DATA_ERROR;
+        }
+        if (e instanceof TrainingException) {
+            err.println("training stopped: " + e.getMessage());
+            return TRAINING_ERROR;
+        }
+        // A DataException or TrainingException thrown inside a Spark task reaches the driver wrapped in a
+        // SparkException ("Job aborted due to stage failure: ..."); report it as if thrown on the driver.
+        String data = fromTask(e, DataException.class);
+        if (data != null) {
+            err.println("data error: " + data);
+            return DATA_ERROR;
+        }
+        String cuda = fromTask(e, CudaUnavailableException.class);
+        if (cuda != null) {
+            err.println(cuda);
+            return FAILED;
+        }
+        String training = fromTask(e, TrainingException.class);
+        if (training != null) {
+            err.println("training stopped: " + training);
+            return TRAINING_ERROR;
+        }
+        String scoring = fromTask(e, ScoreException.class);
+        if (scoring != null) {
+            err.println("score: " + scoring);
+            return scoring.contains(" does not fit the model ") ? CONFIG_ERROR : FAILED;
+        }
+        String model = modelFromTask(e);
+        if (model != null) {
+            err.println(TrainInputs.MODEL_ERROR + model);
+            return CONFIG_ERROR;
+        }
+        err.println("failed: " + e);
+        e.printStackTrace(err);
+        return FAILED;
     }
 
     /**

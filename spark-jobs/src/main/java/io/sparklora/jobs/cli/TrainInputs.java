@@ -28,8 +28,14 @@ final class TrainInputs {
     private TrainInputs() {
     }
 
+    /** How messages name the model and tokenizer settings: the job file's keys, or a command's options. */
+    record Keys(String model, String tokenizer) {
+    }
+
+    static final Keys JOB_KEYS = new Keys("model.path", "model.tokenizer");
+
     static void check(JobConfig config, Configuration hadoop) {
-        ModelConfig model = model(config.model().path(), hadoop);
+        ModelConfig model = model(config.model().path(), hadoop, JOB_KEYS);
         if (model.family().isEncoder()) {
             throw CliException.usage(MODEL_ERROR + "the model in " + config.model().path() + " is a " + model.modelType()
                     + " encoder (sequence classification); this job fine-tunes decoders (gpt2, llama, mistral, qwen2)");
@@ -39,21 +45,22 @@ final class TrainInputs {
         } catch (IllegalArgumentException e) {
             throw CliException.usage(CONFIG_ERROR + e.getMessage() + " (model " + config.model().path() + ")");
         }
-        tokenizer(config.model().tokenizer(), config.model().path(), model, hadoop);
+        tokenizer(config.model().tokenizer(), config.model().path(), model, hadoop, JOB_KEYS);
     }
 
-    private static ModelConfig model(String uri, Configuration hadoop) {
+    /** The model's config.json (every header, name and shape checked for a local model), read through Hadoop. */
+    static ModelConfig model(String uri, Configuration hadoop, Keys keys) {
         Path path = new Path(uri);
         try {
             if (HadoopFiles.isLocal(path, hadoop)) {
                 java.nio.file.Path dir = java.nio.file.Path.of(path.toUri().getPath());
                 if (!Files.exists(dir)) {
-                    throw CliException.usage(MODEL_ERROR + "model.path " + uri + " does not exist; set model.path to "
-                            + "the directory that holds config.json and the safetensors weights");
+                    throw CliException.usage(MODEL_ERROR + keys.model() + " " + uri + " does not exist; set "
+                            + keys.model() + " to the directory that holds config.json and the safetensors weights");
                 }
                 if (!Files.isDirectory(dir)) {
-                    throw CliException.usage(MODEL_ERROR + "model.path " + uri + " is a file; set model.path to the "
-                            + "directory that holds config.json and the safetensors weights");
+                    throw CliException.usage(MODEL_ERROR + keys.model() + " " + uri + " is a file; set "
+                            + keys.model() + " to the directory that holds config.json and the safetensors weights");
                 }
                 return BaseModelLoader.check(dir);
             }
@@ -64,17 +71,18 @@ final class TrainInputs {
             return ModelConfigJson.parse(new ObjectMapper().readTree(HadoopFiles.readString(file, hadoop)), file.toString());
         } catch (IOException | IllegalArgumentException e) {
             throw CliException.usage(MODEL_ERROR + "cannot use the model in " + uri + ": " + e.getMessage()
-                    + " (model.path must be an unmodified Hugging Face model directory)");
+                    + " (" + keys.model() + " must be an unmodified Hugging Face model directory)");
         }
     }
 
-    private static void tokenizer(String uri, String modelUri, ModelConfig model, Configuration hadoop) {
+    /** The tokenizer exists, loads, and produces no id beyond the model's vocabulary. */
+    static void tokenizer(String uri, String modelUri, ModelConfig model, Configuration hadoop, Keys keys) {
         Path path = new Path(uri);
         java.nio.file.Path tmp = null;
         try {
             if (!HadoopFiles.exists(path, hadoop)) {
                 throw CliException.usage(MODEL_ERROR + "tokenizer " + uri + " not found; put the model's tokenizer.json "
-                        + "in model.path or set model.tokenizer to it");
+                        + "in " + keys.model() + " or set " + keys.tokenizer() + " to it");
             }
             java.nio.file.Path local;
             if (HadoopFiles.isLocal(path, hadoop)) {
@@ -91,11 +99,11 @@ final class TrainInputs {
             if (vocab > model.vocabSize()) {
                 throw CliException.usage(MODEL_ERROR + "the tokenizer " + uri + " produces token ids up to " + (vocab - 1)
                         + " but " + modelUri + "/" + ModelConfigJson.FILE_NAME + " has vocab_size " + model.vocabSize()
-                        + "; use the model's own tokenizer.json (model.tokenizer)");
+                        + "; use the model's own tokenizer.json (" + keys.tokenizer() + ")");
             }
         } catch (IOException | IllegalArgumentException e) {
             throw CliException.usage(MODEL_ERROR + "cannot load the tokenizer " + uri + ": " + e.getMessage()
-                    + "; set model.tokenizer to the model's tokenizer.json");
+                    + "; set " + keys.tokenizer() + " to the model's tokenizer.json");
         } finally {
             if (tmp != null) {
                 try (var files = Files.walk(tmp)) {

@@ -103,17 +103,21 @@ public final class ExampleTable {
     /** The examples of files at {@code path}; the test suites read files this way. */
     public static Dataset<Row> read(SparkSession spark, String path, DataFormat format, String textColumn,
                                     String promptColumn, String completionColumn) {
-        return read(new SourceReader.Read(readRaw(spark, path, format), true, null), "data.path " + path, format,
+        return read(new SourceReader.Read(readRaw(spark, path, "data.path " + path, format), true, null), "data.path " + path, format,
                 textColumn, promptColumn, completionColumn);
     }
 
-    /** Files at {@code path} in a file format, with each row's file and split. */
-    static Dataset<Row> readFiles(SparkSession spark, String path, DataFormat format) {
-        return readRaw(spark, path, format);
+    /**
+     * Files at {@code path} in a file format, with each row's file and split.
+     *
+     * @param what the path as messages name it, e.g. {@code data.path <path>}
+     */
+    static Dataset<Row> readFiles(SparkSession spark, String path, String what, DataFormat format) {
+        return readRaw(spark, path, what, format);
     }
 
-    private static Dataset<Row> readRaw(SparkSession spark, String path, DataFormat format) {
-        requireMatch(spark, path, format);
+    private static Dataset<Row> readRaw(SparkSession spark, String path, String what, DataFormat format) {
+        requireMatch(spark, path, what, format);
         try {
             return switch (format) {
                 case JSONL -> readJson(spark, path, false);
@@ -125,7 +129,7 @@ public final class ExampleTable {
             };
         } catch (Exception e) {
             if (e instanceof AnalysisException || e.getMessage() != null && e.getMessage().contains("Path does not exist")) {
-                throw new DataException("data.path " + path + " cannot be read as " + format.name().toLowerCase()
+                throw new DataException(what + " cannot be read as " + format.name().toLowerCase()
                         + ": " + firstLine(e.getMessage()) + "; check the path (a file, directory or glob) and data.format", e);
             }
             throw e;
@@ -136,7 +140,7 @@ public final class ExampleTable {
      * A path that matches nothing is one line here: Spark itself would first log a warning with a stack trace (its
      * streaming-sink metadata probe) and then fail. A file system that cannot answer is left to Spark to report.
      */
-    private static void requireMatch(SparkSession spark, String path, DataFormat format) {
+    private static void requireMatch(SparkSession spark, String path, String what, DataFormat format) {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
         FileStatus[] matches;
         try {
@@ -145,7 +149,7 @@ public final class ExampleTable {
             return;
         }
         if (matches == null || matches.length == 0) {
-            throw new DataException("data.path " + path + " cannot be read as " + format.name().toLowerCase()
+            throw new DataException(what + " cannot be read as " + format.name().toLowerCase()
                     + ": it does not exist (no file, directory or glob match); check the path (a file, directory or glob)");
         }
     }

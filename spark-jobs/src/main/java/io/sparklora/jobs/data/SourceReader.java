@@ -61,9 +61,10 @@ final class SourceReader {
     }
 
     private static Read files(SparkSession spark, DataSource source, DataFormat format) {
-        Dataset<Row> raw = ExampleTable.readFiles(spark, source.path(), format);
+        Dataset<Row> raw = ExampleTable.readFiles(spark, source.path(), source.describe(), format);
         String name = format.name().toLowerCase(Locale.ROOT);
-        return new Read(raw, true, new SourceSnapshot(source.describe(), name, null, null, fileStates(spark, raw, source)));
+        return new Read(raw, true, new SourceSnapshot(source.describe(), name, null, null,
+                fileStates(spark, raw.inputFiles(), source)));
     }
 
     private static Read table(SparkSession spark, DataSource source, SourceSnapshot.Pinned pinned) {
@@ -78,7 +79,7 @@ final class SourceReader {
         }
         Dataset<Row> raw = spark.table(source.table());
         return new Read(raw, false, new SourceSnapshot(source.describe(), provider.isEmpty() ? "view" : "table ("
-                + provider + ")", null, null, fileStates(spark, raw, source)));
+                + provider + ")", null, null, fileStates(spark, raw.inputFiles(), source)));
     }
 
     private static Read query(SparkSession spark, DataSource source) {
@@ -90,7 +91,7 @@ final class SourceReader {
                     + "; fix the query (try it in spark-sql first)", e);
         }
         return new Read(raw, false, new SourceSnapshot(source.describe(), "query", null, null,
-                fileStates(spark, raw, source)));
+                fileStates(spark, raw.inputFiles(), source)));
     }
 
     /** A Delta or Iceberg table ({@code kind}) on a path or in the catalog, read at one version. */
@@ -177,9 +178,9 @@ final class SourceReader {
     }
 
     /** Every input file's path, size and modification time, sorted by path. */
-    private static List<SourceSnapshot.FileState> fileStates(SparkSession spark, Dataset<Row> raw, DataSource source) {
+    static List<SourceSnapshot.FileState> fileStates(SparkSession spark, String[] inputFiles, DataSource source) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Set<String> paths = new TreeSet<>(List.of(raw.inputFiles()));
+        Set<String> paths = new TreeSet<>(List.of(inputFiles));
         List<SourceSnapshot.FileState> out = new ArrayList<>();
         for (String p : paths) {
             try {

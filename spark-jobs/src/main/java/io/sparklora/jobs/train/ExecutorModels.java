@@ -2,6 +2,7 @@ package io.sparklora.jobs.train;
 
 import io.sparklora.core.engine.CausalLm;
 import io.sparklora.core.engine.EngineSpec;
+import io.sparklora.core.engine.TrainingMode;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.BaseModelLoader;
@@ -77,19 +78,33 @@ public final class ExecutorModels {
 
     /** Runs {@code work} with an engine no other task uses meanwhile; the engine goes back to the pool afterwards. */
     public static <T> T withEngine(EngineKey key, Configuration conf, Function<CausalLm, T> work) {
-        ConcurrentLinkedQueue<CausalLm> pool = POOLS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
-        CausalLm engine = pool.poll();
-        if (engine == null) {
-            BaseModel base = base(key.modelUri(), conf);
-            LoraPlan plan = key.lora() == null ? null : LoraPlan.of(key.lora(), base.layout());
-            engine = CausalLm.build(base, plan, new EngineSpec(key.seqLen(), DataType.FLOAT, key.mode(), key.withDropout(),
-                    key.activationCheckpointing()));
-        }
+        CausalLm engine = borrow(key, conf);
         try {
             return work.apply(engine);
         } finally {
-            pool.offer(engine);
+            giveBack(key, engine);
         }
+    }
+
+    /**
+     * An engine no other task uses until it is given back ({@link #giveBack}), for work that spans more than one
+     * call (a task streaming its rows). A LoRA key without a LoRA configuration is the model alone (no adapter).
+     */
+    public static CausalLm borrow(EngineKey key, Configuration conf) {
+        CausalLm engine = POOLS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).poll();
+        if (engine == null) {
+            BaseModel base = base(key.modelUri(), conf);
+            LoraPlan plan = key.lora() != null ? LoraPlan.of(key.lora(), base.layout())
+                    : key.mode() == TrainingMode.LORA ? LoraPlan.none() : null;
+            engine = CausalLm.build(base, plan, new EngineSpec(key.seqLen(), DataType.FLOAT, key.mode(), key.withDropout(),
+                    key.activationCheckpointing()));
+        }
+        return engine;
+    }
+
+    /** Returns a borrowed engine to its pool, for the next task. */
+    public static void giveBack(EngineKey key, CausalLm engine) {
+        POOLS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).offer(engine);
     }
 
     private static String sha256(String s) {

@@ -10,21 +10,45 @@ import org.apache.spark.TaskContext;
  * {@code spark.sparklora.fault.haltInCheckpointAtRound} halts the driver JVM (exit 137, as SIGKILL) while writing the
  * checkpoint {@code round-N}: after its first file, before its {@code _COMPLETE} marker;
  * {@code spark.sparklora.fault.haltInAdapterPublish=true} halts it while publishing the final adapter: after the
- * weights are in {@code adapter/}, before {@code adapter_config.json}.
+ * weights are in {@code adapter/}, before {@code adapter_config.json};
+ * {@code spark.sparklora.fault.failScoreTasks=true} fails every attempt of every scoring task (the job aborts);
+ * {@code spark.sparklora.fault.haltBeforeScorePublish=true} halts the driver once a scoring job's whole output is
+ * in its staging directory, before anything at the output path changes.
  */
 public record FaultInjection(long failTaskAtRound, long stopAfterRound, long haltInCheckpointAtRound,
-                             boolean haltInAdapterPublish) implements java.io.Serializable {
+                             boolean haltInAdapterPublish, boolean failScoreTasks, boolean haltBeforeScorePublish)
+        implements java.io.Serializable {
     public static final String FAIL_TASK_AT_ROUND = "spark.sparklora.fault.failTaskAtRound";
     public static final String STOP_AFTER_ROUND = "spark.sparklora.fault.stopAfterRound";
     public static final String HALT_IN_CHECKPOINT_AT_ROUND = "spark.sparklora.fault.haltInCheckpointAtRound";
     public static final String HALT_IN_ADAPTER_PUBLISH = "spark.sparklora.fault.haltInAdapterPublish";
-    public static final FaultInjection NONE = new FaultInjection(-1, -1, -1, false);
+    public static final String FAIL_SCORE_TASKS = "spark.sparklora.fault.failScoreTasks";
+    public static final String HALT_BEFORE_SCORE_PUBLISH = "spark.sparklora.fault.haltBeforeScorePublish";
+    public static final FaultInjection NONE = new FaultInjection(-1, -1, -1, false, false, false);
 
     public static FaultInjection from(RuntimeConfig conf) {
         return new FaultInjection(Long.parseLong(conf.get(FAIL_TASK_AT_ROUND, "-1")),
                 Long.parseLong(conf.get(STOP_AFTER_ROUND, "-1")),
                 Long.parseLong(conf.get(HALT_IN_CHECKPOINT_AT_ROUND, "-1")),
-                Boolean.parseBoolean(conf.get(HALT_IN_ADAPTER_PUBLISH, "false")));
+                Boolean.parseBoolean(conf.get(HALT_IN_ADAPTER_PUBLISH, "false")),
+                Boolean.parseBoolean(conf.get(FAIL_SCORE_TASKS, "false")),
+                Boolean.parseBoolean(conf.get(HALT_BEFORE_SCORE_PUBLISH, "false")));
+    }
+
+    /** Called by each scoring task before its first row. */
+    public void beforeScoreTask() {
+        TaskContext ctx = TaskContext.get();
+        if (failScoreTasks) {
+            throw new IllegalStateException("injected failure of scoring task " + (ctx == null ? "" : ctx.partitionId()
+                    + " attempt " + ctx.attemptNumber()) + " (" + FAIL_SCORE_TASKS + ")");
+        }
+    }
+
+    /** Called by a scoring job once its output is complete in the staging directory, before it is published. */
+    public void beforeScorePublish() {
+        if (haltBeforeScorePublish) {
+            halt("halting before publishing the scores (" + HALT_BEFORE_SCORE_PUBLISH + ")");
+        }
     }
 
     /** Called by CheckpointStore after each file of checkpoint {@code round-nextRound} (before the marker). */

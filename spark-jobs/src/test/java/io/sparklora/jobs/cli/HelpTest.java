@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class HelpTest {
     @ParameterizedTest
-    @ValueSource(strings = {"merge", "generate", "eval", "inspect", "init-demo", "train"})
+    @ValueSource(strings = {"merge", "generate", "eval", "inspect", "init-demo", "train", "score"})
     void everyCommandsHelpPrintsItsUsageAndExitsZero(String command) {
         for (String flag : new String[] {"--help", "-h"}) {
             CliRuns.Result r = cli(command, flag);
@@ -29,6 +29,6 @@ class HelpTest {
         CliRuns.Result r = cli(flag);
         r.succeeds();
         assertThat(r.out()).contains("sparklora train", "sparklora merge", "sparklora generate", "sparklora eval",
-                "sparklora inspect", "sparklora init-demo");
+                "sparklora inspect", "sparklora init-demo", "sparklora score");
     }
 }

@@ -43,6 +43,14 @@ public final class FaultRuns {
      * mode, its stdout and stderr going to {@code log}.
      */
     public static Process startTrain(Path yaml, Path log, String... systemProperties) throws IOException {
+        return startCli(log, List.of(systemProperties), "train", "--config", yaml.toString());
+    }
+
+    /**
+     * {@code java <this JVM's module flags> -cp <this JVM's class path> SparkLoraMain <args>}, in local[2] mode, its
+     * stdout and stderr going to {@code log}.
+     */
+    public static Process startCli(Path log, List<String> systemProperties, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -56,11 +64,11 @@ public final class FaultRuns {
         if (Files.exists(log4j)) {
             cmd.add("-Dlog4j2.configurationFile=" + log4j);
         }
-        cmd.addAll(List.of(systemProperties));
+        cmd.addAll(systemProperties);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.sparklora.jobs.cli.SparkLoraMain");
-        cmd.addAll(List.of("train", "--config", yaml.toString()));
+        cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         pb.environment().remove("SPARK_DIST_CLASSPATH");
