@@ -9,6 +9,7 @@ import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.lora.ParameterLayout;
 import io.sparklora.core.lora.TargetModules;
 import io.sparklora.core.model.BaseModel;
+import io.sparklora.core.model.EncoderLayout;
 import io.sparklora.core.model.ModelFamily;
 import io.sparklora.core.model.ModelLayout;
 import io.sparklora.core.tensor.DType;
@@ -60,7 +61,10 @@ public final class PeftAdapterFiles {
         }
     }
 
-    /** adapter_config.json with the fields PEFT writes for a LoRA causal-LM adapter. */
+    /**
+     * adapter_config.json with the fields PEFT writes for a LoRA adapter: CAUSAL_LM for a decoder; SEQ_CLS for an
+     * encoder, whose head PeftModelForSequenceClassification saves as modules_to_save ["classifier", "score"].
+     */
     static ObjectNode configJson(PeftAdapter adapter, LoraPlan plan, ModelFamily family) {
         LoraConfig c = plan.config();
         ObjectNode n = JSON.createObjectNode();
@@ -79,7 +83,13 @@ public final class PeftAdapterFiles {
             n.put("lora_alpha", c.alpha());
         }
         n.put("lora_dropout", c.dropout());
-        n.putNull("modules_to_save");
+        boolean seqCls = !plan.headNames().isEmpty();
+        if (seqCls) {
+            ArrayNode saved = n.putArray("modules_to_save");
+            EncoderLayout.PEFT_MODULES_TO_SAVE.forEach(saved::add);
+        } else {
+            n.putNull("modules_to_save");
+        }
         n.put("peft_type", "LORA");
         n.put("r", c.r());
         n.putObject("rank_pattern");
@@ -91,7 +101,7 @@ public final class PeftAdapterFiles {
         } else {
             n.put("target_modules", targets.toString());
         }
-        n.put("task_type", "CAUSAL_LM");
+        n.put("task_type", seqCls ? PeftFormat.TASK_SEQ_CLS : PeftFormat.TASK_CAUSAL_LM);
         n.put("use_dora", false);
         n.put("use_rslora", c.useRslora());
         return n;
@@ -135,6 +145,7 @@ public final class PeftAdapterFiles {
         }
         LoraPlan plan;
         try {
+            checkTaskType(root, model);
             plan = LoraPlan.of(parseConfig(root), model);
         } catch (IllegalArgumentException e) {
             throw new IOException(configFile + ": " + e.getMessage(), e);
@@ -144,6 +155,20 @@ public final class PeftAdapterFiles {
             String fingerprint = file.metadata().getOrDefault(PeftFormat.FINGERPRINT_KEY, "");
             return new Loaded(new PeftAdapter(plan.config(), theta, root.path("base_model_name_or_path").asText(""),
                     fingerprint), plan);
+        }
+    }
+
+    /** A SEQ_CLS adapter belongs on an encoder, any other on a decoder (PEFT writes CAUSAL_LM, or no task type). */
+    private static void checkTaskType(JsonNode root, ModelLayout model) {
+        String task = root.path("task_type").asText("");
+        boolean encoder = model.config().family().isEncoder();
+        if (encoder && !task.equals(PeftFormat.TASK_SEQ_CLS)) {
+            throw new IllegalArgumentException("task_type is \"" + task + "\" but " + model.config().modelType()
+                    + " is a sequence classifier: its adapters have task_type " + PeftFormat.TASK_SEQ_CLS);
+        }
+        if (!encoder && task.equals(PeftFormat.TASK_SEQ_CLS)) {
+            throw new IllegalArgumentException("task_type " + PeftFormat.TASK_SEQ_CLS + " is a sequence-classification adapter; "
+                    + model.config().modelType() + " is a decoder (task_type " + PeftFormat.TASK_CAUSAL_LM + ")");
         }
     }
 

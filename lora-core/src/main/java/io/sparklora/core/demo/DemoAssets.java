@@ -70,7 +70,7 @@ public final class DemoAssets {
             float[] theta = graph.trainableVector();
             OptimizerConfig opt = OptimizerConfig.defaults().withLearningRate(3e-3).withWeightDecay(0.01)
                     .withSchedule(LrSchedule.COSINE, 20);
-            List<RoundMetrics> history = new LocalTrainer(graph, new BatchPlan(1, 16, 8, SEED), opt)
+            List<RoundMetrics> history = LocalTrainer.of(graph, new BatchPlan(1, 16, 8, SEED), opt)
                     .train(theta, rows, PRETRAIN_ROUNDS, m -> {
                         if ((m.round() + 1) % 50 == 0) {
                             System.out.printf("pretraining the demo base: step %d/%d, loss %.3f%n", m.round() + 1,

@@ -43,6 +43,30 @@ final class Activations {
         StepProfiler.exit();
     }
 
+    /**
+     * The exact GELU of BERT and RoBERTa (Hugging Face's "gelu"): y = u·Φ(u), Φ(u) = 0.5·(1 + erf(u/√2)); u, y, cdf:
+     * [N, I]. Φ is kept for the backward pass.
+     */
+    static void geluErfForward(INDArray u, INDArray y, INDArray cdf) {
+        StepProfiler.enter(StepProfiler.Part.ACTIVATION);
+        cdf.assign(u).muli(1.0 / Math.sqrt(2.0));
+        Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Erf(cdf, cdf));
+        cdf.addi(1.0).muli(0.5);
+        Nd4j.exec(new MulOp(u, cdf, y));
+        StepProfiler.exit();
+    }
+
+    /** du = dy·(Φ(u) + u·φ(u)), φ(u) = exp(−u²/2)/√(2π), from the forward pass's u and Φ(u). */
+    static void geluErfBackward(INDArray u, INDArray cdf, INDArray dy, INDArray du) {
+        StepProfiler.enter(StepProfiler.Part.ACTIVATION);
+        Nd4j.exec(new MulOp(u, u, du));
+        du.muli(-0.5);
+        Ops.expInPlace(du);
+        du.muli(u).muli(1.0 / Math.sqrt(2 * Math.PI)); // u·φ(u)
+        du.addi(cdf).muli(dy);
+        StepProfiler.exit();
+    }
+
     /** SwiGLU: y = silu(gate)·up = gate·σ(gate)·up; all [N, I]. σ(gate) is kept for the backward pass. */
     static void swigluForward(INDArray gate, INDArray up, INDArray y, INDArray sig) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);

@@ -9,8 +9,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Causal multi-head self-attention with grouped-query heads, optional rotary positions and sliding window,
- * forward and backward side by side.
+ * Multi-head self-attention, causal (decoders: grouped-query heads, optional rotary positions and sliding window)
+ * or bidirectional over the unpadded keys (encoders), forward and backward side by side. The backward pass is the
+ * same for both: a mask is a constant added to the scores.
  * <p>
  * Grouped-query attention without copying keys: the G = H / Hkv query heads that share key/value head j are
  * consecutive, so [B, H, T, D] is [B·Hkv, G·T, D] and each group attends with one batched product. Forward saves
@@ -27,8 +28,20 @@ final class CausalAttention {
     private final Rotary rotary; // null for learned absolute positions
     private final Buffers constants;
     private final Map<Integer, INDArray> masks = new HashMap<>();
+    private final boolean causal;
 
     CausalAttention(int heads, int kvHeads, int headDim, int slidingWindow, Rotary rotary, Buffers constants) {
+        this(heads, kvHeads, headDim, slidingWindow, rotary, constants, true);
+    }
+
+    /** An encoder's attention: every query sees every key of its row that is not padding. */
+    static CausalAttention bidirectional(int heads, int headDim, Buffers constants) {
+        return new CausalAttention(heads, heads, headDim, 0, null, constants, false);
+    }
+
+    private CausalAttention(int heads, int kvHeads, int headDim, int slidingWindow, Rotary rotary, Buffers constants,
+                            boolean causal) {
+        this.causal = causal;
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
@@ -92,7 +105,15 @@ final class CausalAttention {
         INDArray probs = buf.get(slot + ".attn.probs", b * kvHeads, (long) group * t, t);
         Ops.bmm(qh.reshape(b * kvHeads, (long) group * t, headDim), kh.reshape(b * kvHeads, t, headDim), probs, false, true,
                 1.0 / Math.sqrt(headDim)); // scores = Q·Kᵀ/sqrt(D)
-        probs.reshape(b * kvHeads, (long) group * t * t).addiRowVector(batchMask(t));
+        if (causal) {
+            probs.reshape(b * kvHeads, (long) group * t * t).addiRowVector(batchMask(t));
+        }
+        if (window.keyMask() != null) {
+            INDArray rowsOfScores = probs.reshape(b, (long) kvHeads * group * t, t); // row r's scores, every head and query
+            for (int r = 0; r < b; r++) {
+                rowsOfScores.slice(r).addiRowVector(window.keyMask().getRow(r));
+            }
+        }
         Ops.softmaxLastDim(probs);
         INDArray context = buf.get("scratch.attn.context", b, heads, t, headDim);
         Ops.bmm(probs, vh.reshape(b * kvHeads, t, headDim), context.reshape(b * kvHeads, (long) group * t, headDim), false, false,

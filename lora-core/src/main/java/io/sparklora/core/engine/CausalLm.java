@@ -81,6 +81,9 @@ public final class CausalLm implements AutoCloseable {
     }
 
     public static CausalLm build(BaseModel base, LoraPlan plan, EngineSpec spec) {
+        if (base.config().family().isEncoder()) {
+            throw new IllegalArgumentException(base.config().modelType() + " is an encoder: use SequenceClassifier");
+        }
         if (spec.mode() == TrainingMode.LORA && plan == null) {
             throw new IllegalArgumentException("a LoRA engine needs a LoRA plan");
         }

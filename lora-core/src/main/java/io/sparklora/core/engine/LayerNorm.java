@@ -26,6 +26,10 @@ final class LayerNorm {
         this.eps = eps;
     }
 
+    String weightName() {
+        return weight;
+    }
+
     /** x: [N, H] → y: [N, H]. */
     void forward(INDArray x, INDArray y, Buffers buf, String slot) {
         StepProfiler.enter(StepProfiler.Part.NORM);

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Folds an adapter into the base: W = W0 + s·B·A (transposed for GPT-2's Conv1D, which stores [in, out]), so
- * inference costs nothing extra; and takes it out again.
+ * inference costs nothing extra; and takes it out again. An encoder's trained classification head (part of θ) is
+ * written into the merged model, which then scores on its own; unmerging keeps it.
  */
 public final class LoraMerge {
     private LoraMerge() {
@@ -37,6 +38,11 @@ public final class LoraMerge {
             INDArray w0 = base.weight(m.base().weightName());
             INDArray d = delta(plan, m, theta);
             weights.put(m.base().weightName(), sign > 0 ? w0.add(d) : w0.sub(d));
+        }
+        if (sign > 0) {
+            for (String name : plan.headNames()) {
+                weights.put(name, plan.layout().array(theta, name));
+            }
         }
         return BaseModel.of(base.config(), weights);
     }

@@ -28,11 +28,16 @@ public final class BaseModelLoader {
         Map<String, INDArray> weights = new LinkedHashMap<>();
         try (CheckpointTensors tensors = CheckpointTensors.open(modelDir)) {
             Map<String, String> checkpointNameOf = matchTensors(modelDir, config, layout, tensors);
+            LinkedHashMap<String, long[]> all = new LinkedHashMap<>(expected);
+            all.putAll(layout.headShapes());
             SafetensorsFile.StreamBuffers chunks = new SafetensorsFile.StreamBuffers();
             INDArray staging = Nd4j.createUninitialized(DataType.FLOAT, chunks.chunkElements());
             try {
-                for (Map.Entry<String, long[]> e : expected.entrySet()) {
-                    weights.put(e.getKey(), read(tensors, chunks, staging, checkpointNameOf.get(e.getKey()), e.getValue()));
+                for (Map.Entry<String, long[]> e : all.entrySet()) {
+                    String fileName = checkpointNameOf.get(e.getKey());
+                    if (fileName != null) { // a head is optional: see ModelLayout.headShapes
+                        weights.put(e.getKey(), read(tensors, chunks, staging, fileName, e.getValue()));
+                    }
                 }
             } finally {
                 NativeArrays.close(staging);
@@ -81,10 +86,14 @@ public final class BaseModelLoader {
         }
     }
 
-    /** Canonical name to checkpoint name for every tensor config.json requires, each present once with its shape. */
+    /**
+     * Canonical name to checkpoint name for every tensor config.json requires, each present once with its shape; and
+     * for the task head's tensors when the checkpoint holds the head (all of it, with its shapes, or none of it).
+     */
     private static Map<String, String> matchTensors(Path modelDir, ModelConfig config, ModelLayout layout,
                                                     CheckpointTensors tensors) throws IOException {
-        LinkedHashMap<String, long[]> expected = layout.parameterShapes();
+        LinkedHashMap<String, long[]> expected = new LinkedHashMap<>(layout.parameterShapes());
+        LinkedHashMap<String, long[]> head = layout.headShapes();
         Map<String, String> checkpointNameOf = new LinkedHashMap<>();
         List<String> unexpected = new ArrayList<>();
         for (String name : tensors.names()) {
@@ -92,7 +101,7 @@ public final class BaseModelLoader {
             if (canonical.isEmpty()) {
                 continue;
             }
-            if (!expected.containsKey(canonical.get())) {
+            if (!expected.containsKey(canonical.get()) && !head.containsKey(canonical.get())) {
                 unexpected.add(name);
             } else if (checkpointNameOf.put(canonical.get(), name) != null) {
                 throw new IOException(modelDir + ": tensor " + canonical.get() + " appears twice (as "
@@ -114,12 +123,24 @@ public final class BaseModelLoader {
             throw new IOException(modelDir + ": missing tensor(s) " + preview(missing) + " required by config.json ("
                     + config.modelType() + ", " + config.numLayers() + " layers)");
         }
+        List<String> headFound = head.keySet().stream().filter(checkpointNameOf::containsKey).toList();
+        if (!headFound.isEmpty() && headFound.size() < head.size()) {
+            List<String> headMissing = head.keySet().stream().filter(n -> !checkpointNameOf.containsKey(n)).toList();
+            throw new IOException(modelDir + ": the checkpoint holds part of the classification head " + headFound
+                    + " but not " + headMissing + "; a checkpoint holds the whole head or none of it");
+        }
+        expected.putAll(head);
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             String fileName = checkpointNameOf.get(e.getKey());
+            if (fileName == null) {
+                continue; // a head the checkpoint does not hold
+            }
             long[] found = tensors.info(fileName).shape();
             if (!Arrays.equals(found, e.getValue())) {
                 throw new IOException(modelDir + ": tensor " + fileName + " has shape " + Arrays.toString(found)
-                        + " but config.json implies " + Arrays.toString(e.getValue()));
+                        + " but config.json implies " + Arrays.toString(e.getValue())
+                        + (head.containsKey(e.getKey()) ? " (num_labels " + config.encoderConfig().numLabels()
+                        + " from id2label; a head for other labels needs a config.json that lists them)" : ""));
             }
         }
         return checkpointNameOf;

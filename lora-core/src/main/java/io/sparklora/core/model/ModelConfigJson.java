@@ -7,8 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
-/** Reads and writes Hugging Face {@code config.json} files for the supported families. */
+/** Reads and writes Hugging Face {@code config.json} files for the supported families, decoders and encoders. */
 public final class ModelConfigJson {
     public static final String FILE_NAME = "config.json";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,6 +41,7 @@ public final class ModelConfigJson {
         return switch (family) {
             case GPT2 -> parseGpt2(f, modelType);
             case LLAMA -> parseLlama(f, modelType);
+            case BERT, ROBERTA -> parseEncoder(f, modelType, family);
         };
     }
 
@@ -95,6 +97,54 @@ public final class ModelConfigJson {
                 qwen2 || attentionBias, attentionBias, f.optionalBool("mlp_bias", false), slidingWindow, ropeScaling);
     }
 
+    private static ModelConfig parseEncoder(Fields f, String modelType, ModelFamily family) {
+        String act = f.optionalText("hidden_act", "gelu");
+        if (!act.equals("gelu")) {
+            throw new IllegalArgumentException(f.source + ": hidden_act \"" + act + "\" is not supported for " + modelType
+                    + "; supported: gelu (the exact erf form)");
+        }
+        String positions = f.optionalText("position_embedding_type", "absolute");
+        if (!positions.equals("absolute")) {
+            throw new IllegalArgumentException(f.source + ": position_embedding_type \"" + positions
+                    + "\" is not supported; supported: absolute");
+        }
+        List<String> labels = labels(f);
+        ProblemType problem = f.root.hasNonNull("problem_type")
+                ? ProblemType.parse(f.requiredText("problem_type"), f.source) : ProblemType.defaultFor(labels.size());
+        EncoderConfig encoder = new EncoderConfig(f.requiredInt("type_vocab_size"),
+                f.root.hasNonNull("pad_token_id") ? f.requiredInt("pad_token_id") : (family == ModelFamily.BERT ? 0 : 1),
+                labels, problem, f.optionalDouble("initializer_range", 0.02));
+        return ModelConfig.encoder(family, modelType, f.requiredInt("vocab_size"), f.requiredInt("hidden_size"),
+                f.requiredInt("num_hidden_layers"), f.requiredInt("num_attention_heads"), f.requiredInt("intermediate_size"),
+                f.requiredInt("max_position_embeddings"), f.optionalDouble("layer_norm_eps", 1e-12), encoder);
+    }
+
+    /** The class names in id order from id2label (ids 0 … n−1, each once), else num_labels, else Hugging Face's 2. */
+    private static List<String> labels(Fields f) {
+        JsonNode map = f.root.get("id2label");
+        if (map == null || map.isNull()) {
+            return EncoderConfig.defaultLabels(f.root.hasNonNull("num_labels") ? f.requiredInt("num_labels") : 2);
+        }
+        if (!map.isObject() || map.isEmpty()) {
+            throw new IllegalArgumentException(f.source + ": id2label must be a non-empty object of id -> label name, got " + map);
+        }
+        String[] names = new String[map.size()];
+        map.fields().forEachRemaining(e -> {
+            int id;
+            try {
+                id = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException ex) {
+                id = -1;
+            }
+            if (id < 0 || id >= names.length || names[id] != null || !e.getValue().isTextual()) {
+                throw new IllegalArgumentException(f.source + ": id2label must map the ids 0 … " + (names.length - 1)
+                        + " once each to a name; entry \"" + e.getKey() + "\": " + e.getValue() + " does not fit");
+            }
+            names[id] = e.getValue().asText();
+        });
+        return List.of(names);
+    }
+
     /** The config.json text Hugging Face transformers would write for this configuration. */
     public static ObjectNode toJson(ModelConfig c) {
         ObjectNode n = JSON.createObjectNode();
@@ -137,6 +187,32 @@ public final class ModelConfigJson {
                 if (c.slidingWindow() > 0) {
                     n.put("sliding_window", c.slidingWindow());
                 }
+            }
+            case BERT, ROBERTA -> {
+                EncoderConfig e = c.encoderConfig();
+                n.putArray("architectures").add(c.family() == ModelFamily.BERT ? "BertForSequenceClassification"
+                        : c.modelType().equals("xlm-roberta") ? "XLMRobertaForSequenceClassification"
+                        : "RobertaForSequenceClassification");
+                n.put("hidden_size", c.hiddenSize());
+                n.put("num_hidden_layers", c.numLayers());
+                n.put("num_attention_heads", c.numHeads());
+                n.put("intermediate_size", c.intermediateSize());
+                n.put("max_position_embeddings", c.maxPositions());
+                n.put("type_vocab_size", e.typeVocabSize());
+                n.put("pad_token_id", e.padTokenId());
+                n.put("layer_norm_eps", c.normEps());
+                n.put("hidden_act", "gelu");
+                n.put("position_embedding_type", "absolute");
+                n.put("initializer_range", e.initializerRange());
+                n.put("hidden_dropout_prob", 0.1);
+                n.put("attention_probs_dropout_prob", 0.1);
+                ObjectNode id2label = n.putObject("id2label");
+                ObjectNode label2id = n.putObject("label2id");
+                for (int i = 0; i < e.numLabels(); i++) {
+                    id2label.put(Integer.toString(i), e.labels().get(i));
+                    label2id.put(e.labels().get(i), i);
+                }
+                n.put("problem_type", e.problemType().hfName());
             }
         }
         n.put("torch_dtype", "float32");

@@ -4,17 +4,26 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** Decoder architectures the graph builder knows, keyed by Hugging Face's {@code model_type}. */
+/** Architectures SparkLoRA knows, keyed by Hugging Face's {@code model_type}. */
 public enum ModelFamily {
     /** GPT-2: learned positions, LayerNorm, fused Conv1D attention, GELU (tanh), tied head. */
     GPT2("gpt2"),
     /** LLaMA and the configs that differ from it only in fields (Mistral, Qwen2). */
-    LLAMA("llama", "mistral", "qwen2");
+    LLAMA("llama", "mistral", "qwen2"),
+    /** BERT encoder: word + position + token-type embeddings, post-LN layers, exact GELU, the pooler. */
+    BERT("bert"),
+    /** RoBERTa and XLM-R: BERT's layers, positions counted from the padding id, no pooler. */
+    ROBERTA("roberta", "xlm-roberta");
 
     private final String[] modelTypes;
 
     ModelFamily(String... modelTypes) {
         this.modelTypes = modelTypes;
+    }
+
+    /** Bidirectional encoders with a sequence-classification head, as opposed to causal decoders. */
+    public boolean isEncoder() {
+        return this == BERT || this == ROBERTA;
     }
 
     public static ModelFamily forModelType(String modelType, String source) {

@@ -30,6 +30,14 @@ public interface ModelLayout {
      */
     Optional<String> canonicalName(String checkpointName);
 
+    /**
+     * The task head's tensors (an encoder's classification head), which a base checkpoint may hold or not and
+     * which train fully next to an adapter, as PEFT's modules_to_save; empty for decoders.
+     */
+    default LinkedHashMap<String, long[]> headShapes() {
+        return new LinkedHashMap<>();
+    }
+
     /** The name of the embedding matrix [vocab, hidden]. */
     String embeddingName();
 
@@ -40,6 +48,7 @@ public interface ModelLayout {
         return switch (config.family()) {
             case GPT2 -> new Gpt2Layout(config);
             case LLAMA -> new LlamaLayout(config);
+            case BERT, ROBERTA -> new EncoderLayout(config);
         };
     }
 }

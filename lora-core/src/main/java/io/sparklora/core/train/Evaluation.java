@@ -5,7 +5,7 @@ import io.sparklora.core.text.TrainingRow;
 
 import java.util.List;
 
-/** Mean token loss and perplexity of a model over rows, dropout off. */
+/** Mean loss (per token for a decoder, per example or label for a classifier) and perplexity, dropout off. */
 public final class Evaluation {
     private Evaluation() {
     }
@@ -25,10 +25,14 @@ public final class Evaluation {
     }
 
     public static Result evaluate(CausalLm graph, List<TrainingRow> rows, int batchRows) {
+        return evaluate(new DecoderRows(graph), rows, batchRows);
+    }
+
+    /** The loss sum and its divisor over rows, in batches of {@code batchRows}. */
+    public static <R> Result evaluate(RowEngine<R> engine, List<R> rows, int batchRows) {
         Result total = new Result(0, 0);
         for (int start = 0; start < rows.size(); start += batchRows) {
-            var batch = Batches.of(rows.subList(start, Math.min(rows.size(), start + batchRows)));
-            total = total.plus(new Result(graph.lossSum(batch), batch.lossTokens()));
+            total = total.plus(engine.evaluate(rows.subList(start, Math.min(rows.size(), start + batchRows))));
         }
         return total;
     }

@@ -58,6 +58,7 @@ public record BenchShape(String name, ModelConfig config, int rows, int seqLen, 
         List<String> targets = switch (config.family()) {
             case GPT2 -> List.of("c_attn");
             case LLAMA -> List.of("q_proj", "v_proj");
+            case BERT, ROBERTA -> List.of("query", "value");
         };
         return new LoraConfig(LoraConfig.DEFAULT_R, LoraConfig.DEFAULT_ALPHA, 0.0, new TargetModules.Names(targets), false,
                 LoraConfig.DEFAULT_SEED);

@@ -48,7 +48,7 @@ class EngineGenerationTest {
             CausalLm trainer = CausalLm.build(base, null, EngineSpec.training(SEQ, TrainingMode.FULL));
             float[] theta = trainer.trainableVector();
             OptimizerConfig opt = OptimizerConfig.defaults().withLearningRate(1e-2).withSchedule(LrSchedule.CONSTANT, 0);
-            new LocalTrainer(trainer, new BatchPlan(1, 1, 1, 1), opt).train(theta, rows, 80, m -> { });
+            LocalTrainer.of(trainer, new BatchPlan(1, 1, 1, 1), opt).train(theta, rows, 80, m -> { });
 
             BaseModel trained = BaseModel.of(config, trainer.trainableLayout().unflatten(theta));
             CausalLm inference = CausalLm.build(trained, null,

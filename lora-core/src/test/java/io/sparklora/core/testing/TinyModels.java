@@ -53,6 +53,26 @@ public final class TinyModels {
                 true, true, true, 0, scaling);
     }
 
+    /** BERT: 2 token types, 3 labels (single-label classification), 16 positions. */
+    public static ModelConfig bert() {
+        return bert(java.util.List.of("a", "b", "c"), io.sparklora.core.model.ProblemType.SINGLE_LABEL);
+    }
+
+    public static ModelConfig bert(java.util.List<String> labels, io.sparklora.core.model.ProblemType problem) {
+        return ModelConfig.encoder(ModelFamily.BERT, "bert", VOCAB, 16, 2, 4, 24, 16, 1e-12,
+                new io.sparklora.core.model.EncoderConfig(2, 0, labels, problem, 0.2));
+    }
+
+    /** RoBERTa: one token type, pad id 1 (positions start at 2), 18 positions. */
+    public static ModelConfig roberta(java.util.List<String> labels, io.sparklora.core.model.ProblemType problem) {
+        return ModelConfig.encoder(ModelFamily.ROBERTA, "roberta", VOCAB, 16, 2, 4, 24, 18, 1e-5,
+                new io.sparklora.core.model.EncoderConfig(1, 1, labels, problem, 0.2));
+    }
+
+    public static ModelConfig roberta() {
+        return roberta(java.util.List.of("a", "b", "c"), io.sparklora.core.model.ProblemType.SINGLE_LABEL);
+    }
+
     public static BaseModel random(ModelConfig config, long seed) {
         ModelLayout layout = ModelLayout.of(config);
         Random rng = new Random(seed);
@@ -61,7 +81,7 @@ public final class TinyModels {
             String name = e.getKey();
             int n = (int) Arrays.stream(e.getValue()).reduce(1, Math::multiplyExact);
             float[] v = new float[n];
-            boolean norm = name.contains("ln_") || name.contains("norm");
+            boolean norm = name.contains("ln_") || name.contains("norm") || name.contains("LayerNorm");
             for (int i = 0; i < n; i++) {
                 double g = rng.nextGaussian();
                 if (norm && name.endsWith(".weight")) {

@@ -59,7 +59,7 @@ class LoraTrainingTest {
         float[] theta0 = plan.initialParameters();
         float[] theta = theta0.clone();
         OptimizerConfig opt = OptimizerConfig.defaults().withLearningRate(3e-2).withSchedule(LrSchedule.CONSTANT, 0);
-        List<RoundMetrics> history = new LocalTrainer(graph, new BatchPlan(1, 2, 2, 7), opt)
+        List<RoundMetrics> history = LocalTrainer.of(graph, new BatchPlan(1, 2, 2, 7), opt)
                 .train(theta, rows, 200, m -> { });
 
         double first = history.get(0).loss();
@@ -82,7 +82,7 @@ class LoraTrainingTest {
         float[] theta0 = graph.trainableVector();
         float[] theta = theta0.clone();
         OptimizerConfig opt = OptimizerConfig.defaults().withLearningRate(1e-2).withSchedule(LrSchedule.CONSTANT, 0);
-        List<RoundMetrics> history = new LocalTrainer(graph, new BatchPlan(1, 2, 2, 7), opt)
+        List<RoundMetrics> history = LocalTrainer.of(graph, new BatchPlan(1, 2, 2, 7), opt)
                 .train(theta, TinyData.rows(2, SEQ, 9), 60, m -> { });
 
         assertThat(history.get(59).loss()).isLessThan(0.1 * history.get(0).loss());

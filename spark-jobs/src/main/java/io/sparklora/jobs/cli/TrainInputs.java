@@ -36,6 +36,10 @@ final class TrainInputs {
 
     static void check(JobConfig config, Configuration hadoop) {
         ModelConfig model = model(config.model().path(), hadoop, JOB_KEYS);
+        if (model.family().isEncoder()) {
+            throw CliException.usage(MODEL_ERROR + "the model in " + config.model().path() + " is a " + model.modelType()
+                    + " encoder (sequence classification); this job fine-tunes decoders (gpt2, llama, mistral, qwen2)");
+        }
         try {
             LoraPlan.of(config.lora(), ModelLayout.of(model));
         } catch (IllegalArgumentException e) {

@@ -86,6 +86,15 @@ class BadModelInputsTest {
     }
 
     @Test
+    void anEncoderIsRefusedNamingWhatItIs() throws IOException {
+        io.sparklora.core.testing.TinyModels.write(io.sparklora.core.testing.TinyModels.random(
+                io.sparklora.core.testing.TinyModels.bert(), 1), model);
+        String message = fails();
+        assertThat(message).startsWith("model error: the model in " + model).contains("bert encoder")
+                .contains("fine-tunes decoders");
+    }
+
+    @Test
     void truncatedWeightsNameTheFile() throws IOException {
         byte[] bytes = Files.readAllBytes(weights());
         Files.write(weights(), Arrays.copyOf(bytes, bytes.length / 2));
@@ -133,9 +142,9 @@ class BadModelInputsTest {
 
     @Test
     void unknownModelFamilyListsTheSupportedOnes() throws IOException {
-        replaceInConfig("\"model_type\" ?: ?\"llama\"", "\"model_type\": \"bert\"");
+        replaceInConfig("\"model_type\" ?: ?\"llama\"", "\"model_type\": \"deberta-v2\"");
         String message = fails();
-        assertThat(message).startsWith("model error: cannot use the model in " + model).contains("bert")
+        assertThat(message).startsWith("model error: cannot use the model in " + model).contains("deberta-v2")
                 .contains("llama").contains("gpt2");
     }
 

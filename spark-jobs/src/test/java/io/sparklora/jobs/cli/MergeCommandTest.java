@@ -62,6 +62,42 @@ class MergeCommandTest {
         assertThat(siblingsOf(out)).as("no staging directory left").containsExactly("merged");
     }
 
+    /** An encoder and its SEQ_CLS adapter: the merged checkpoint holds the trained head and scores on its own. */
+    @Test
+    void mergesASequenceClassifierWithItsHead() throws Exception {
+        BaseModel bert = io.sparklora.core.testing.TinyModels.random(io.sparklora.core.testing.TinyModels.bert(), 7);
+        Path bertDir = io.sparklora.core.testing.TinyModels.write(bert, dir.resolve("bert"));
+        LoraPlan bertPlan = LoraPlan.of(io.sparklora.core.lora.LoraConfig.defaults(), bert.layout());
+        float[] bertTheta = bertPlan.initialParameters(bert); // A and the new head drawn; B = 0 until set below
+        java.util.Random rng = new java.util.Random(6);
+        for (io.sparklora.core.lora.LoraModule m : bertPlan.modules()) {
+            for (int i = 0; i < bertPlan.layout().length(m.bName()); i++) {
+                bertTheta[bertPlan.layout().offset(m.bName()) + i] = (float) (0.5 * rng.nextGaussian());
+            }
+        }
+        io.sparklora.core.adapter.PeftAdapterFiles.write(dir.resolve("bert-adapter"), new io.sparklora.core.adapter.PeftAdapter(
+                bertPlan.config(), bertTheta, bertDir.toString(), bert.fingerprint()), bertPlan,
+                io.sparklora.core.model.ModelFamily.BERT);
+        Path out = dir.resolve("bert-merged");
+        cli("merge", "--model", bertDir.toString(), "--adapter", dir.resolve("bert-adapter").toString(), "--output",
+                out.toString()).succeeds();
+
+        BaseModel merged = ToolFixtures.load(out);
+        assertThat(merged.hasHead()).isTrue();
+        io.sparklora.core.engine.SequenceBatch batch = io.sparklora.core.engine.SequenceBatch.unlabelled(1, 5,
+                new int[] {2, 9, 4, 11, 3}, new int[] {0, 0, 0, 1, 1}, new int[] {1, 1, 1, 1, 1});
+        io.sparklora.core.engine.EngineSpec spec = io.sparklora.core.engine.EngineSpec.inference(5);
+        try (var viaAdapter = io.sparklora.core.engine.SequenceClassifier.build(bert, bertPlan, spec);
+             var viaMerged = io.sparklora.core.engine.SequenceClassifier.build(merged, null, spec)) {
+            viaAdapter.setTrainable(bertTheta);
+            double[] expected = viaAdapter.predictions(batch)[0];
+            double[] actual = viaMerged.predictions(batch)[0];
+            for (int j = 0; j < expected.length; j++) {
+                assertThat(actual[j]).isCloseTo(expected[j], org.assertj.core.data.Offset.offset(1e-5));
+            }
+        }
+    }
+
     @Test
     void dtypeOptionSetsTheStoredType() throws Exception {
         Path out = dir.resolve("merged-bf16");

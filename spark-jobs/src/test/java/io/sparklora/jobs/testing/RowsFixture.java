@@ -146,7 +146,7 @@ public final class RowsFixture {
         LoraPlan plan = LoraPlan.of(config.lora(), base.layout());
         CausalLm graph = CausalLm.build(base, plan, EngineSpec.training(config.data().maxSeqLen(), TrainingMode.LORA));
         float[] theta = plan.initialParameters();
-        new LocalTrainer(graph, config.batchPlan(), config.train().optimizer())
+        LocalTrainer.of(graph, config.batchPlan(), config.train().optimizer())
                 .train(theta, singleJvmRows(model, config).train(), ROUNDS, m -> { });
         return theta;
     }

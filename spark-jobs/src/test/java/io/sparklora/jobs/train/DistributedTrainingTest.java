@@ -89,7 +89,7 @@ class DistributedTrainingTest {
         LoraPlan plan = LoraPlan.of(config.lora(), base.layout());
         CausalLm graph = CausalLm.build(base, plan, EngineSpec.training(config.data().maxSeqLen(), TrainingMode.LORA));
         float[] single = plan.initialParameters();
-        new LocalTrainer(graph, config.batchPlan(), config.train().optimizer()).train(single, rows, ROUNDS, m -> { });
+        LocalTrainer.of(graph, config.batchPlan(), config.train().optimizer()).train(single, rows, ROUNDS, m -> { });
 
         assertThat(result.alreadyComplete()).isFalse();
         // Same rows, same optimizer steps, and the same order of every float sum.
