@@ -20,7 +20,8 @@ import java.util.OptionalInt;
 
 /**
  * The command-line entry point, for spark-submit and for local runs: {@code train --config job.yaml [--set k=v]...},
- * {@code score} (a batch job writing a model's scores of every row of a table), and the single-JVM tools around it: merge, generate, eval, inspect, analyze, init-demo.
+ * {@code score} (a batch job writing a model's scores of every row of a table), and the single-JVM tools around
+ * them: merge, generate, eval, inspect, analyze, init-demo.
  * Exit codes: 0 success (or already complete), 2 configuration error (bad arguments, unusable inputs), 3 data error,
  * 4 training stopped, 1 other.
  */

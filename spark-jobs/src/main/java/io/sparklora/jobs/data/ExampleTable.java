@@ -165,7 +165,8 @@ public final class ExampleTable {
         } catch (Exception e) {
             if (e instanceof AnalysisException || e.getMessage() != null && e.getMessage().contains("Path does not exist")) {
                 throw new DataException(what + " cannot be read as " + format.name().toLowerCase()
-                        + ": " + firstLine(e.getMessage()) + "; check the path (a file, directory or glob) and data.format", e);
+                        + ": " + firstLine(e.getMessage()) + "; check the path (a file, directory or glob) and "
+                        + (what.startsWith("--") ? "--format" : "data.format"), e); // a command's options, or the job's keys
             }
             throw e;
         }

@@ -89,7 +89,12 @@ public final class ScoreJob {
         JavaRDD<Row> scored = input.javaRDD().mapPartitions(new ScoreTask(request.scorer(), request.idColumns().size(),
                 conf, faults, rowsIn));
         Path staging = output.staging();
-        spark.createDataFrame(scored, schema).write().parquet(staging.toString());
+        try {
+            spark.createDataFrame(scored, schema).write().parquet(staging.toString());
+        } catch (Exception e) { // Spark's job failure, a checked SparkException thrown from Scala
+            HadoopFiles.fs(staging, hadoop).delete(staging, true); // what the failed job left is no output
+            throw e;
+        }
 
         // Read back what is on disk, naming its files: Spark warns about reading a hidden directory.
         String[] parts = Arrays.stream(HadoopFiles.fs(staging, hadoop).listStatus(staging))

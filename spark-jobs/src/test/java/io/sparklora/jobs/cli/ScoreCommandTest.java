@@ -18,6 +18,7 @@ import io.sparklora.core.train.Batches;
 import io.sparklora.jobs.score.ScoreOutput;
 import io.sparklora.jobs.testing.CliRuns;
 import io.sparklora.jobs.testing.LocalSpark;
+import io.sparklora.core.testing.TinyModels;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -239,6 +240,23 @@ class ScoreCommandTest {
                 .failsWith(DATA_ERROR, "data error: --path " + dir.resolve("absent.jsonl")
                         + " cannot be read as jsonl: it does not exist");
         assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    @Test
+    void anAdapterOfAnotherBaseIsRefusedByTheExecutorsThatLoadTheModel() throws Exception {
+        Path other = dir.resolve("other-model"); // same shapes and tokenizer, other weights: only the fingerprint differs
+        TinyModels.write(TinyModels.random(base.config(), 99), other);
+        Files.copy(model.resolve("tokenizer.json"), other.resolve("tokenizer.json"));
+        String message = CliRuns.run("score", "--model", other.toString(), "--adapter", adapter.toString(), "--path",
+                jsonl.toString(), "--id-columns", "id", "--prompt-column", "prompt", "--completion-column", "completion",
+                "--output", dir.resolve("out").toString())
+                .failsWith(CONFIG_ERROR, "score: the adapter in " + adapter + " does not fit the model in " + other
+                        + ": it was trained on a different base model (fingerprint " + base.fingerprint());
+        assertThat(message).endsWith("give --model the model the adapter was trained on");
+        assertThat(dir.resolve("out")).doesNotExist();
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly("other-model");
+        }
     }
 
     static String[] concat(String[] a, String... b) {
