@@ -104,16 +104,26 @@ public final class ExecutorModels {
 
     /** Runs {@code work} with a sequence classifier (the key's task head) no other task uses meanwhile. */
     public static <T> T withClassifier(EngineKey key, Configuration conf, Function<SequenceClassifier, T> work) {
-        ConcurrentLinkedQueue<SequenceClassifier> pool = CLASSIFIERS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
-        SequenceClassifier model = pool.poll();
-        if (model == null) {
-            model = SequenceClassifier.build(classifierBase(key, conf), classifierPlan(key, conf), engineSpec(key));
-        }
+        SequenceClassifier model = borrowClassifier(key, conf);
         try {
             return work.apply(model);
         } finally {
-            pool.offer(model);
+            giveBackClassifier(key, model);
         }
+    }
+
+    /**
+     * A sequence classifier (the key's task head) no other task uses until it is given back
+     * ({@link #giveBackClassifier}), for work that spans more than one call (a task streaming its rows).
+     */
+    public static SequenceClassifier borrowClassifier(EngineKey key, Configuration conf) {
+        SequenceClassifier model = CLASSIFIERS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).poll();
+        return model != null ? model
+                : SequenceClassifier.build(classifierBase(key, conf), classifierPlan(key, conf), engineSpec(key));
+    }
+
+    public static void giveBackClassifier(EngineKey key, SequenceClassifier model) {
+        CLASSIFIERS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).offer(model);
     }
 
     /** The base model with the task's head: config.json's head when the labels match, else none (θ carries it). */
