@@ -108,6 +108,9 @@ final class TrainInputs {
             int vocab;
             try (TextTokenizer tok = TextTokenizer.load(local)) {
                 vocab = tok.vocabSize();
+                if (model.family().isEncoder()) {
+                    new io.sparklora.core.text.SentencePairEncoder(tok, model); // its special tokens and padding id
+                }
             }
             if (vocab > model.vocabSize()) {
                 throw CliException.usage(MODEL_ERROR + "the tokenizer " + uri + " produces token ids up to " + (vocab - 1)

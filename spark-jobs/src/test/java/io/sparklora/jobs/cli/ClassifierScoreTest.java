@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -128,6 +129,16 @@ class ClassifierScoreTest {
                 assertThat(row.isNullAt(5)).isTrue();
             }
         }
+    }
+
+    @Test
+    void aTokenizerWithoutTheModelsSpecialTokensIsRefusedBeforeSparkWork() throws Exception {
+        Path other = CliRuns.write(shared.resolve("other/tokenizer.json"),
+                Files.readString(model.resolve("tokenizer.json")).replace("[CLS]", "[BOS]"));
+        String message = CliRuns.run("score", "--model", model.toString(), "--tokenizer", other.toString(), "--path",
+                rows.toString(), "--id-columns", "id", "--output", shared.resolve("no-cls").toString())
+                .failsWith(CONFIG_ERROR, "model error: cannot load the tokenizer " + other);
+        assertThat(message).contains("the tokenizer has no [CLS] token, which a BERT input row needs");
     }
 
     @Test
