@@ -25,6 +25,10 @@ public record JobConfig(ModelSection model, LoraConfig lora, DataSection data, T
                     + "decoders and task.label_column for encoders: a classifier reads data.text_column (and "
                     + "task.text_pair_column); remove one or the other");
         }
+        if (task.classification() && data.format() == DataFormat.TEXT && data.path() != null) {
+            throw JobConfigException.forKey("data.format", "text has one column (each line), and a classifier needs "
+                    + "task.label_column beside its text; use jsonl, json, csv or parquet");
+        }
         Checks.notNull("distributed", distributed);
         Checks.notNull("eval", eval);
         Checks.notNull("checkpoint", checkpoint);

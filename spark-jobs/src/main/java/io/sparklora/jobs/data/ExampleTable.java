@@ -27,9 +27,9 @@ import static org.apache.spark.sql.functions.when;
 /**
  * Reads a dataset from the data lake with Spark SQL into one table of examples: {@code file}, {@code split} (the byte
  * offset in the file where the row's input split starts), {@code prompt} (null for plain text), {@code completion},
- * and {@code problem} (null for a usable row, else why it is not). Within a partition the rows of one split come
- * together and in file order, so (file, split, position in the split) orders the rows as the files hold them,
- * however Spark cut the files into splits ({@link InputSplits}).
+ * {@code problem} (null for a usable row, else why it is not) and {@code label} (a classifier's label, else null).
+ * Within a partition the rows of one split come together and in file order, so (file, split, position in the split)
+ * orders the rows as the files hold them, however Spark cut the files into splits ({@link InputSplits}).
  */
 public final class ExampleTable {
     public static final String FILE = "file";
@@ -63,9 +63,10 @@ public final class ExampleTable {
     }
 
     /**
-     * @param task a classification job's columns and labels, or null: then {@code completion} holds
-     *             {@code textColumn}, {@code prompt} the pair's second text (null without one) and {@code label} the
-     *             label (a row whose label is missing or not one of the task's is unusable)
+     * @param task null for a decoder's examples; a classification job's columns and labels: {@code completion} then
+     *             holds {@code textColumn}, {@code prompt} the pair's second text (null without one) and {@code label}
+     *             the label as {@link ClassLabels} maps it (a row whose label is missing or not one of the task's is
+     *             unusable)
      */
     static Dataset<Row> read(SourceReader.Read read, String what, DataFormat format, String textColumn,
                              String promptColumn, String completionColumn, ClassificationSpec task) {

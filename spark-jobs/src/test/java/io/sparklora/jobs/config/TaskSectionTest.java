@@ -52,5 +52,6 @@ class TaskSectionTest {
         assertThat(error(CLASSIFIER, "data.prompt_column=q", "data.completion_column=a"))
                 .contains("data.prompt_column / data.completion_column are for decoders");
         assertThat(error(CLASSIFIER, "task.lable_column=x")).contains("did you mean task.label_column?");
+        assertThat(error(CLASSIFIER, "data.format=text")).contains("data.format text has one column");
     }
 }
