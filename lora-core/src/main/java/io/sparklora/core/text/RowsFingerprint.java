@@ -44,6 +44,33 @@ public final class RowsFingerprint {
     return sha.digest();
   }
 
+  /**
+   * SHA-256 of one block's classification rows: every row's length, ids and token types as big-endian 32-bit
+   * integers, then its label values as big-endian IEEE doubles, in row order.
+   */
+  public static byte[] classificationDigest(List<ClassificationRow> rows) {
+    MessageDigest sha = sha256();
+    for (ClassificationRow row : rows) {
+      int[] ids = row.ids();
+      int[] types = row.tokenTypes();
+      double[] labels = row.labels();
+      ByteBuffer buf = ByteBuffer.allocate(4 * (2 + 2 * ids.length) + 8 * labels.length);
+      buf.putInt(ids.length);
+      for (int t : ids) {
+        buf.putInt(t);
+      }
+      for (int t : types) {
+        buf.putInt(t);
+      }
+      buf.putInt(labels.length);
+      for (double v : labels) {
+        buf.putDouble(v);
+      }
+      sha.update(buf.array());
+    }
+    return sha.digest();
+  }
+
   /** Adds the next block's digest. */
   public RowsFingerprint addBlock(byte[] digest) {
     if (digest.length != 32) {

@@ -35,15 +35,24 @@ public final class SentencePairEncoder {
      *                                  is not the model's pad_token_id
      */
     public SentencePairEncoder(TextTokenizer tokenizer, ModelConfig config) {
+        this(tokenizer, config.family(), config.encoderConfig().padTokenId());
+    }
+
+    /**
+     * What the rows need of the model: its family (the template) and its pad_token_id.
+     *
+     * @throws IllegalArgumentException as {@link #SentencePairEncoder(TextTokenizer, ModelConfig)}
+     */
+    public SentencePairEncoder(TextTokenizer tokenizer, ModelFamily family, int padTokenId) {
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
-        this.bert = config.family() == ModelFamily.BERT;
-        if (!config.family().isEncoder()) {
-            throw new IllegalArgumentException(config.modelType() + " is a decoder: sentence pairs are for encoders");
+        this.bert = family == ModelFamily.BERT;
+        if (!family.isEncoder()) {
+            throw new IllegalArgumentException(family + " is a decoder: sentence pairs are for encoders");
         }
         this.cls = special(bert ? "[CLS]" : "<s>");
         this.sep = special(bert ? "[SEP]" : "</s>");
         int tokenizerPad = special(bert ? "[PAD]" : "<pad>");
-        this.pad = config.encoderConfig().padTokenId();
+        this.pad = padTokenId;
         if (tokenizerPad != pad) {
             throw new IllegalArgumentException("the tokenizer's padding token has id " + tokenizerPad + " but the model's "
                     + "pad_token_id is " + pad + "; the tokenizer does not belong to this model");

@@ -4,11 +4,15 @@ import io.sparklora.core.adapter.PeftAdapterFiles;
 import io.sparklora.core.adapter.PeftFormat;
 import io.sparklora.core.model.ModelConfig;
 import io.sparklora.core.model.ModelLayout;
+import io.sparklora.core.model.ProblemType;
 import io.sparklora.jobs.config.DataFormat;
 import io.sparklora.jobs.config.DataSection;
 import io.sparklora.jobs.config.DataSource;
 import io.sparklora.jobs.config.JobConfigException;
+import io.sparklora.jobs.config.TaskSection;
+import io.sparklora.jobs.data.ClassificationSpec;
 import io.sparklora.jobs.io.HadoopFiles;
+import io.sparklora.jobs.score.ClassifierScorer;
 import io.sparklora.jobs.score.DecoderScorer;
 import io.sparklora.jobs.score.ScoreJob;
 import io.sparklora.jobs.score.ScoreOutput;
@@ -22,6 +26,7 @@ import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,12 +47,15 @@ final class ScoreCommand {
                                    --id-columns C[,C]... --output URI [--overwrite]
                                    [--text-column NAME | --prompt-column NAME --completion-column NAME]
                                    [--max-seq-len N] [--long-rows truncate|reject] [--batch-rows N] [--generate N]
+                                   [--text-pair-column NAME] [--label-names L[,L]...]   (encoders)
 
             Scores every row of a table on the executors (the model loaded once per executor JVM) and writes exactly
             one Parquet row per input row under --output: the id columns, loss_sum, loss_mean and loss_tokens (the
             natural-log next-token loss over the completion tokens and EOS, as training counts it, one example per
             row), truncated, completion (with --generate) and error (null, or why the row was not scored). The output
             appears whole or not at all: written to a hidden directory beside it, moved into place, then _SUCCESS.
+            With an encoder (bert, roberta, xlm-roberta: a sequence classifier) each row gets predicted_label,
+            predicted_id and probabilities (softmax over the classes), or prediction for regression, and truncated.
 
               --model URI              model directory (a base or a merged checkpoint), any Hadoop path
               --adapter URI            PEFT adapter trained on that model
@@ -70,6 +78,9 @@ final class ScoreCommand {
               --batch-rows N           rows per forward pass (default 8)
               --generate N             also write the greedy completion of each prompt (of the text, for plain
                                        text), at most N tokens
+              --text-pair-column NAME  encoders: the second text of a sentence pair
+              --label-names L[,L]...   encoders: the adapter's classes, class 0 first (default: config.json's
+                                       id2label); one name means regression
               --help                   this help
 
             Exit codes: 0 ok, 2 bad arguments or unusable model/adapter/output, 3 data error, 1 other.""";
@@ -83,7 +94,8 @@ final class ScoreCommand {
             value("--output", "scores/run-1"), flag("--overwrite"), value("--text-column", "text"),
             value("--prompt-column", "prompt"), value("--completion-column", "completion"),
             value("--max-seq-len", "128"), value("--long-rows", "truncate"), value("--batch-rows", "8"),
-            value("--generate", "32"));
+            value("--generate", "32"), value("--text-pair-column", "sentence2"),
+            value("--label-names", "negative,positive"));
 
     private ScoreCommand() {
     }
@@ -189,6 +201,15 @@ final class ScoreCommand {
             described.put("model", model);
             described.put("model_type", config.modelType());
             described.put("tokenizer", tokenizer);
+            if (config.family().isEncoder()) {
+                return classifierRequest(config, seqLen, described, hadoop);
+            }
+            for (String encoderOnly : List.of("--text-pair-column", "--label-names")) {
+                if (a.has(encoderOnly)) {
+                    throw a.error(encoderOnly + " is for encoders (sequence classifiers), and the model in " + model
+                            + " is a " + config.modelType() + " decoder; leave it out");
+                }
+            }
             DecoderScorer scorer;
             String textColumn = a.optional("--text-column").orElse(DataSection.DEFAULT_TEXT_COLUMN);
             String prompt = a.optional("--prompt-column").orElse(null);
@@ -206,6 +227,53 @@ final class ScoreCommand {
                 scorer = new DecoderScorer(model, tokenizer, adapter, loaded.plan().config(),
                         loaded.adapter().thetaFor(loaded.plan()), loaded.adapter().baseFingerprint(), textColumn, prompt,
                         completion, seqLen, truncate, batchRows, generate);
+            }
+            return new ScoreJob.Request(source, format, ids, output, scorer, described);
+        }
+
+        /** A sequence classifier's job: the classes from --label-names or config.json, the head from the adapter. */
+        private ScoreJob.Request classifierRequest(ModelConfig config, int seqLen, Map<String, Object> described,
+                                                   Configuration hadoop) throws IOException {
+            for (String decoderOnly : List.of("--prompt-column", "--completion-column", "--generate", "--long-rows")) {
+                if (a.has(decoderOnly)) {
+                    throw a.error(decoderOnly + " is for decoders, and the model in " + model + " is a "
+                            + config.modelType() + " encoder (a sequence classifier); leave it out (rows longer than "
+                            + "--max-seq-len are cut as training cuts them)");
+                }
+            }
+            List<String> names = a.optional("--label-names").map(v -> Arrays.stream(v.split(",")).map(String::strip)
+                    .toList()).orElse(null);
+            if (names != null && (names.stream().anyMatch(String::isEmpty) || new HashSet<>(names).size() != names.size())) {
+                throw a.error("--label-names \"" + a.optional("--label-names").get() + "\" must be distinct, non-empty "
+                        + "names separated by commas, class 0 first");
+            }
+            ProblemType problem = names == null ? null : names.size() == 1 ? ProblemType.REGRESSION : ProblemType.SINGLE_LABEL;
+            ClassificationSpec task;
+            try {
+                task = ClassificationSpec.resolve(new TaskSection("label", null, problem == ProblemType.REGRESSION
+                        ? null : names, problem), config);
+            } catch (IllegalArgumentException e) {
+                throw a.error(e.getMessage().replace("task.label_names", "--label-names")
+                        .replace("task.problem_type", "--label-names"));
+            }
+            ModelConfig withHead = task.headOf(config);
+            String textColumn = a.optional("--text-column").orElse(DataSection.DEFAULT_TEXT_COLUMN);
+            String pairColumn = a.optional("--text-pair-column").orElse(null);
+            described.put("labels", task.labels());
+            ClassifierScorer scorer;
+            if (adapter == null) {
+                described.put("adapter", null);
+                scorer = new ClassifierScorer(model, tokenizer, null, null, null, "", textColumn, pairColumn, task,
+                        seqLen, batchRows);
+            } else {
+                PeftAdapterFiles.Loaded loaded = adapter(withHead, hadoop);
+                described.put("adapter", adapter);
+                described.put("adapter_sha256", adapterSha256(hadoop));
+                described.put("adapter_r", loaded.plan().config().r());
+                described.put("adapter_base_fingerprint", loaded.adapter().baseFingerprint());
+                scorer = new ClassifierScorer(model, tokenizer, adapter, loaded.plan().config(),
+                        loaded.adapter().thetaFor(loaded.plan()), loaded.adapter().baseFingerprint(), textColumn,
+                        pairColumn, task, seqLen, batchRows);
             }
             return new ScoreJob.Request(source, format, ids, output, scorer, described);
         }

@@ -2,6 +2,7 @@ package io.sparklora.jobs.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparklora.core.lora.LoraPlan;
+import io.sparklora.jobs.data.ClassificationSpec;
 import io.sparklora.core.model.BaseModelLoader;
 import io.sparklora.core.model.ModelConfig;
 import io.sparklora.core.model.ModelConfigJson;
@@ -36,9 +37,21 @@ final class TrainInputs {
 
     static void check(JobConfig config, Configuration hadoop) {
         ModelConfig model = model(config.model().path(), hadoop, JOB_KEYS);
-        if (model.family().isEncoder()) {
+        if (model.family().isEncoder() && !config.task().classification()) {
             throw CliException.usage(MODEL_ERROR + "the model in " + config.model().path() + " is a " + model.modelType()
-                    + " encoder (sequence classification); this job fine-tunes decoders (gpt2, llama, mistral, qwen2)");
+                    + " encoder: set task.label_column (the labels' column) to train it as a sequence classifier");
+        }
+        if (!model.family().isEncoder() && config.task().classification()) {
+            throw CliException.usage(CONFIG_ERROR + "task.label_column trains an encoder as a sequence classifier, but the "
+                    + "model in " + config.model().path() + " is a " + model.modelType() + " decoder; remove the task "
+                    + "section, or point model.path at a bert, roberta or xlm-roberta model");
+        }
+        if (config.task().classification()) {
+            try {
+                model = ClassificationSpec.resolve(config.task(), model).headOf(model);
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(CONFIG_ERROR + e.getMessage() + " (model " + config.model().path() + ")");
+            }
         }
         try {
             LoraPlan.of(config.lora(), ModelLayout.of(model));
@@ -95,6 +108,9 @@ final class TrainInputs {
             int vocab;
             try (TextTokenizer tok = TextTokenizer.load(local)) {
                 vocab = tok.vocabSize();
+                if (model.family().isEncoder()) {
+                    new io.sparklora.core.text.SentencePairEncoder(tok, model); // its special tokens and padding id
+                }
             }
             if (vocab > model.vocabSize()) {
                 throw CliException.usage(MODEL_ERROR + "the tokenizer " + uri + " produces token ids up to " + (vocab - 1)

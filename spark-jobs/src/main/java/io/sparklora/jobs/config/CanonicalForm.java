@@ -27,6 +27,11 @@ final class CanonicalForm {
         root.put("model", section("path", c.model().path(), "tokenizer", c.model().tokenizer()));
         root.put("lora", lora(c.lora()));
         root.put("data", data(c.data()));
+        if (c.task().classification()) {
+            root.put("task", section("label_column", c.task().labelColumn(), "text_pair_column",
+                    c.task().textPairColumn(), "label_names", c.task().labelNames(), "problem_type",
+                    c.task().problemType() == null ? null : c.task().problemType().hfName()));
+        }
         root.put("train", train(c.train()));
         root.put("distributed", distributed(c.distributed()));
         root.put("eval", section("every_rounds", c.eval().everyRounds(), "max_rows", c.eval().maxRows()));

@@ -2,6 +2,7 @@ package io.sparklora.jobs.config;
 
 import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.lora.TargetModules;
+import io.sparklora.core.model.ProblemType;
 import io.sparklora.core.train.BatchPlan;
 import io.sparklora.core.train.LrSchedule;
 import io.sparklora.core.train.OptimizerConfig;
@@ -30,12 +31,13 @@ final class ConfigBinder {
         ModelSection model = build(() -> model(reader("model")));
         LoraConfig lora = build(() -> lora(reader("lora")));
         DataSection data = build(() -> data(reader("data")));
+        TaskSection task = build(() -> task(reader("task")));
         DistributedSection distributed = build(() -> distributed(reader("distributed")));
         TrainSection train = build(() -> train(reader("train"), data.maxSeqLen(), distributed.workers()));
         EvalSection eval = build(() -> eval(reader("eval")));
         CheckpointSection checkpoint = build(() -> checkpoint(reader("checkpoint")));
         OutputSection output = build(() -> new OutputSection(reader("output").text("path", null)));
-        return build(() -> new JobConfig(model, lora, data, train, distributed, eval, checkpoint, output));
+        return build(() -> new JobConfig(model, lora, data, task, train, distributed, eval, checkpoint, output));
     }
 
     private void requirePresent() {
@@ -125,6 +127,28 @@ final class ConfigBinder {
                 s.choice("long_rows", LongRowPolicy.class, DataSection.DEFAULT_LONG_ROWS),
                 s.flag("add_bos", DataSection.DEFAULT_ADD_BOS), s.flag("add_eos", DataSection.DEFAULT_ADD_EOS),
                 s.integer("block_examples", DataSection.DEFAULT_BLOCK_EXAMPLES));
+    }
+
+    private static TaskSection task(SectionReader s) {
+        List<String> names = null;
+        Object v = s.raw("label_names");
+        if (v != null) {
+            if (!(v instanceof List<?> list) || !list.stream().allMatch(e -> e instanceof String)) {
+                throw s.error("label_names", "must be a list of class names, class 0 first (e.g. [negative, positive]),"
+                        + " got " + SectionReader.describe(v));
+            }
+            names = list.stream().map(e -> (String) e).toList();
+        }
+        String problem = s.text("problem_type", null);
+        ProblemType problemType = null;
+        if (problem != null) {
+            try {
+                problemType = ProblemType.parse(problem, "task.problem_type");
+            } catch (IllegalArgumentException e) {
+                throw s.error("problem_type", "must be single_label_classification or regression, got \"" + problem + "\"");
+            }
+        }
+        return new TaskSection(s.text("label_column", null), s.text("text_pair_column", null), names, problemType);
     }
 
     /** The training ({@code infix} "") or validation ({@code infix} "validation_") source. */

@@ -20,6 +20,7 @@ final class ConfigSchema {
                 "prompt_column", "completion_column", "validation_path", "validation_table", "validation_sql",
                 "validation_version", "validation_timestamp", "validation_fraction", "max_seq_len", "packing", "max_bad_row_fraction", "long_rows",
                 "add_bos", "add_eos", "block_examples"));
+        keys.put("task", List.of("label_column", "text_pair_column", "label_names", "problem_type"));
         keys.put("train", List.of("batch_rows", "batch_tokens", "micro_batch_rows", "rounds", "epochs", "learning_rate",
                 "schedule", "warmup_steps", "weight_decay", "max_grad_norm", "adam_beta1", "adam_beta2", "adam_epsilon",
                 "seed", "nan_policy", "activation_checkpointing"));
@@ -64,7 +65,9 @@ final class ConfigSchema {
     }
 
     static String unknownSection(String section, String origin) {
+        // Section names are short: a guess that rewrites most of one (spark -> task) is no help.
         return "unknown key " + section + " in " + origin + Suggestions.closest(section, KEYS.keySet())
+                .filter(s -> Suggestions.levenshtein(section, s) < s.length() - 1)
                 .map(s -> "; did you mean " + s + "?")
                 .orElse("; the sections are " + String.join(", ", KEYS.keySet()));
     }

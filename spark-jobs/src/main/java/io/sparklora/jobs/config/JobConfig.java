@@ -10,7 +10,7 @@ import java.util.Map;
  * overrides. Every section validates itself; this record checks the rules that span sections. Credentials and
  * Spark/Hadoop settings are not part of it: they stay Spark settings ({@code --conf}).
  */
-public record JobConfig(ModelSection model, LoraConfig lora, DataSection data, TrainSection train,
+public record JobConfig(ModelSection model, LoraConfig lora, DataSection data, TaskSection task, TrainSection train,
                         DistributedSection distributed, EvalSection eval, CheckpointSection checkpoint,
                         OutputSection output) {
 
@@ -18,7 +18,17 @@ public record JobConfig(ModelSection model, LoraConfig lora, DataSection data, T
         Checks.notNull("model", model);
         Checks.notNull("lora", lora);
         Checks.notNull("data", data);
+        Checks.notNull("task", task);
         Checks.notNull("train", train);
+        if (task.classification() && data.promptCompletion()) {
+            throw JobConfigException.about("task.label_column", "data.prompt_column / data.completion_column are for "
+                    + "decoders and task.label_column for encoders: a classifier reads data.text_column (and "
+                    + "task.text_pair_column); remove one or the other");
+        }
+        if (task.classification() && data.format() == DataFormat.TEXT && data.path() != null) {
+            throw JobConfigException.forKey("data.format", "text has one column (each line), and a classifier needs "
+                    + "task.label_column beside its text; use jsonl, json, csv or parquet");
+        }
         Checks.notNull("distributed", distributed);
         Checks.notNull("eval", eval);
         Checks.notNull("checkpoint", checkpoint);

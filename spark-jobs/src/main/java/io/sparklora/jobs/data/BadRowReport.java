@@ -13,7 +13,7 @@ import java.util.Map;
 public record BadRowReport(long totalRows, long badRows, Map<String, long[]> perFile) implements java.io.Serializable {
     private static final Logger LOG = LoggerFactory.getLogger(BadRowReport.class);
 
-    /** perFile: file → {rows, malformed, empty, invalid UTF-8}. */
+    /** perFile: file → {rows, malformed, empty, invalid UTF-8, missing or unknown label}. */
     public static BadRowReport of(Dataset<Row> examples) {
         return InputSplits.of(examples).badRows();
     }
@@ -30,8 +30,9 @@ public record BadRowReport(long totalRows, long badRows, Map<String, long[]> per
     public void check(String what, double maxBadFraction) {
         List<String> lines = new ArrayList<>();
         perFile.forEach((file, c) -> {
-            if (c[1] + c[2] + c[3] > 0) {
-                lines.add(file + ": " + c[0] + " rows, " + c[1] + " malformed, " + c[2] + " empty, " + c[3] + " invalid UTF-8");
+            if (c[1] + c[2] + c[3] + c[4] > 0) {
+                lines.add(file + ": " + c[0] + " rows, " + c[1] + " malformed, " + c[2] + " empty, " + c[3] + " invalid UTF-8"
+                        + (c[4] > 0 ? ", " + c[4] + " with a missing or unknown label (task.label_column, task.label_names)" : ""));
             }
         });
         lines.forEach(l -> LOG.warn("{} bad rows in {}", what, l));

@@ -1,9 +1,9 @@
 package io.sparklora.jobs.data;
 
+import io.sparklora.core.text.ClassificationRow;
 import io.sparklora.core.text.RowBlocks;
 import io.sparklora.core.text.RowsFingerprint;
 import io.sparklora.core.text.TokenizedExample;
-import io.sparklora.core.text.TrainingRow;
 import io.sparklora.jobs.io.SerializableHadoopConf;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -14,6 +14,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import scala.Tuple2;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -118,20 +119,20 @@ final class BlockRows {
     }
 
     /** Training rows keyed by their global number. */
-    JavaPairRDD<Long, TrainingRow> trainRowsNumbered(JavaSparkContext sc) {
+    JavaPairRDD<Long, Serializable> trainRowsNumbered(JavaSparkContext sc) {
         return numbered(sc, PackedBlock::train, PackedBlock.Summary::trainRows, Long.MAX_VALUE);
     }
 
     /** The first {@code max} validation rows (all when max <= 0) keyed by their global number. */
-    JavaPairRDD<Long, TrainingRow> validationRowsNumbered(JavaSparkContext sc, long max) {
+    JavaPairRDD<Long, Serializable> validationRowsNumbered(JavaSparkContext sc, long max) {
         return numbered(sc, PackedBlock::validation, PackedBlock.Summary::validationRows, max > 0 ? max : Long.MAX_VALUE);
     }
 
     private interface Rows extends java.io.Serializable {
-        List<TrainingRow> of(PackedBlock b);
+        List<? extends Serializable> of(PackedBlock b);
     }
 
-    private JavaPairRDD<Long, TrainingRow> numbered(JavaSparkContext sc, Rows rows,
+    private JavaPairRDD<Long, Serializable> numbered(JavaSparkContext sc, Rows rows,
                                                     java.util.function.ToLongFunction<PackedBlock.Summary> count,
                                                     long max) {
         long[] first = new long[summaries.size()];
@@ -141,10 +142,10 @@ final class BlockRows {
             next += count.applyAsLong(summaries.get(b));
         }
         Broadcast<long[]> offsets = sc.broadcast(first);
-        PairFlatMapFunction<PackedBlock, Long, TrainingRow> emit = b -> {
+        PairFlatMapFunction<PackedBlock, Long, Serializable> emit = b -> {
             long start = offsets.value()[(int) b.block()];
-            List<TrainingRow> rs = rows.of(b);
-            List<Tuple2<Long, TrainingRow>> out = new ArrayList<>(rs.size());
+            List<? extends Serializable> rs = rows.of(b);
+            List<Tuple2<Long, Serializable>> out = new ArrayList<>(rs.size());
             for (int i = 0; i < rs.size() && start + i < max; i++) {
                 out.add(new Tuple2<>(start + i, rs.get(i)));
             }
@@ -183,11 +184,17 @@ final class BlockRows {
             long block = first._1() / blockExamples;
             List<TokenizedExample> train = new ArrayList<>();
             List<TokenizedExample> validation = new ArrayList<>();
+            List<ClassificationRow> classifiedTrain = new ArrayList<>();
+            List<ClassificationRow> classifiedValidation = new ArrayList<>();
             List<PackedBlock.Sample> samples = new ArrayList<>();
             Tuple2<Long, NumberedExample> e = first;
             while (true) {
                 NumberedExample ex = e._2();
-                (ex.validation() ? validation : train).add(ex.example());
+                if (ex.classified() != null) {
+                    (ex.validation() ? classifiedValidation : classifiedTrain).add(ex.classified());
+                } else {
+                    (ex.validation() ? validation : train).add(ex.example());
+                }
                 if (ex.completion() != null) {
                     samples.add(new PackedBlock.Sample(e._1(), ex.prompt(), ex.completion()));
                 }
@@ -199,6 +206,10 @@ final class BlockRows {
                     lookahead = e;
                     break;
                 }
+            }
+            if (!classifiedTrain.isEmpty() || !classifiedValidation.isEmpty()) { // one row per example, not packed
+                return new PackedBlock(block, classifiedTrain, classifiedValidation, classifiedTrain.size(),
+                        classifiedValidation.size(), 0, 0, samples);
             }
             RowBlocks.Block packed = RowBlocks.pack(train, validation, seqLen, packing);
             return new PackedBlock(block, packed.train(), packed.validation(), train.size(), validation.size(),

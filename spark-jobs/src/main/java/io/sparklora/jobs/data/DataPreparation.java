@@ -47,13 +47,23 @@ public final class DataPreparation {
     public static PreparedData prepare(SparkSession spark, DataSection data, String tokenizerUri, int workers,
                                        long seed, int maxValidationRows, SerializableHadoopConf conf,
                                        Map<String, Object> pinned) {
+        return prepare(spark, data, null, tokenizerUri, workers, seed, maxValidationRows, conf, pinned);
+    }
+
+    /**
+     * @param task a classification job's labels and row template (one row per example, not packed); null for a
+     *             decoder
+     */
+    public static PreparedData prepare(SparkSession spark, DataSection data, ClassificationSpec task, String tokenizerUri,
+                                       int workers, long seed, int maxValidationRows, SerializableHadoopConf conf,
+                                       Map<String, Object> pinned) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        TokenizeSpec spec = new TokenizeSpec(tokenizerUri, data.maxSeqLen(), data.packing(), data.addBos(), data.addEos(),
-                data.longRows() == LongRowPolicy.REJECT);
+        TokenizeSpec spec = new TokenizeSpec(tokenizerUri, data.maxSeqLen(), data.packing() && task == null,
+                data.addBos(), data.addEos(), data.longRows() == LongRowPolicy.REJECT, task);
 
         DataSource source = data.source();
         SourceReader.Read read = SourceReader.read(spark, source, data.format(), SourceSnapshot.pinnedFrom(pinned.get(TRAINING)));
-        Dataset<Row> examples = read(data, read, source);
+        Dataset<Row> examples = read(data, task, read, source);
         sc.setJobDescription("SparkLoRA data: count " + source.describe());
         InputSplits splits = InputSplits.of(examples);
         BadRowReport bad = splits.badRows();
@@ -81,7 +91,7 @@ public final class DataPreparation {
             DataSource vs = data.validation();
             SourceReader.Read vr = SourceReader.read(spark, vs, data.format(), SourceSnapshot.pinnedFrom(pinned.get(VALIDATION)));
             validationSnapshot = vr.snapshot();
-            Dataset<Row> table = read(data, vr, vs);
+            Dataset<Row> table = read(data, task, vr, vs);
             sc.setJobDescription("SparkLoRA data: count " + vs.describe());
             validationSplits = InputSplits.of(table);
             validationSplits.badRows().check(vs.describe(), data.maxBadRowFraction());
@@ -141,9 +151,9 @@ public final class DataPreparation {
         return new PreparedData(train, trainRows, validation, validationRows, report, rows, samples);
     }
 
-    private static Dataset<Row> read(DataSection data, SourceReader.Read read, DataSource source) {
+    private static Dataset<Row> read(DataSection data, ClassificationSpec task, SourceReader.Read read, DataSource source) {
         return ExampleTable.read(read, source.describe(), data.format(), data.textColumn(), data.promptColumn(),
-                data.completionColumn());
+                data.completionColumn(), task);
     }
 
     private static long rowCount(JavaRDD<ShardBlock> blocks) {

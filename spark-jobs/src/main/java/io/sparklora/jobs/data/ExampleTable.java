@@ -27,9 +27,9 @@ import static org.apache.spark.sql.functions.when;
 /**
  * Reads a dataset from the data lake with Spark SQL into one table of examples: {@code file}, {@code split} (the byte
  * offset in the file where the row's input split starts), {@code prompt} (null for plain text), {@code completion},
- * and {@code problem} (null for a usable row, else why it is not). Within a partition the rows of one split come
- * together and in file order, so (file, split, position in the split) orders the rows as the files hold them,
- * however Spark cut the files into splits ({@link InputSplits}).
+ * {@code problem} (null for a usable row, else why it is not) and {@code label} (a classifier's label, else null).
+ * Within a partition the rows of one split come together and in file order, so (file, split, position in the split)
+ * orders the rows as the files hold them, however Spark cut the files into splits ({@link InputSplits}).
  */
 public final class ExampleTable {
     public static final String FILE = "file";
@@ -37,6 +37,8 @@ public final class ExampleTable {
     public static final String PROMPT = "prompt";
     public static final String COMPLETION = "completion";
     public static final String PROBLEM = "problem";
+    /** A classification example's label as the model takes it (class id, or the regression target); else null. */
+    public static final String LABEL = "label";
     static final String CORRUPT = "_corrupt_record";
     /** The source file, taken before caching: over a cached table input_file_name() is empty. */
     static final String SOURCE_FILE = "_sparklora_file";
@@ -57,9 +59,28 @@ public final class ExampleTable {
      */
     static Dataset<Row> read(SourceReader.Read read, String what, DataFormat format, String textColumn,
                              String promptColumn, String completionColumn) {
+        return read(read, what, format, textColumn, promptColumn, completionColumn, null);
+    }
+
+    /**
+     * @param task null for a decoder's examples; a classification job's columns and labels: {@code completion} then
+     *             holds {@code textColumn}, {@code prompt} the pair's second text (null without one) and {@code label}
+     *             the label as {@link ClassLabels} maps it (a row whose label is missing or not one of the task's is
+     *             unusable)
+     */
+    static Dataset<Row> read(SourceReader.Read read, String what, DataFormat format, String textColumn,
+                             String promptColumn, String completionColumn, ClassificationSpec task) {
         Dataset<Row> raw = read.raw();
+        if (task != null) {
+            promptColumn = task.textPairColumn();
+            completionColumn = textColumn;
+        }
         boolean paired = promptColumn != null;
         String[] required = paired ? new String[] {promptColumn, completionColumn} : new String[] {textColumn};
+        if (task != null) {
+            required = java.util.stream.Stream.concat(Arrays.stream(required), java.util.stream.Stream.of(task.labelColumn()))
+                    .toArray(String[]::new);
+        }
         if (read.fileOrdered() && format == DataFormat.TEXT) {
             required = new String[] {"value"};
         }
@@ -72,15 +93,18 @@ public final class ExampleTable {
                 String present = String.join(", ", Arrays.stream(raw.columns())
                         .filter(c -> !c.equals(CORRUPT) && !c.equals(SOURCE_FILE) && !c.equals(SOURCE_SPLIT)).toList());
                 throw new DataException(what + ": column \"" + column + "\" not found (columns: "
-                        + (present.isEmpty() ? "none; every row is malformed" : present) + "); set data."
-                        + (paired ? "prompt_column / data.completion_column" : "text_column") + " to the right column"
+                        + (present.isEmpty() ? "none; every row is malformed" : present) + "); set "
+                        + columnKey(column, task, paired) + " to the right column"
                         + (what.startsWith("data.sql") || what.startsWith("data.validation_sql")
                         ? ", or select it in the query" : ""));
             }
         }
         Column none = lit(null).cast(DataTypes.StringType);
         Column prompt = paired && !nothingParsed ? col(promptColumn).cast(DataTypes.StringType) : none;
-        Column completion = nothingParsed ? none : col(required[required.length - 1]).cast(DataTypes.StringType);
+        Column completion = nothingParsed ? none : col(task != null ? textColumn : required[required.length - 1])
+                .cast(DataTypes.StringType);
+        Column label = task == null || nothingParsed ? lit(null).cast(DataTypes.DoubleType) : ClassLabels.value(
+                col(task.labelColumn()), task);
         Column corrupt = Arrays.asList(raw.columns()).contains(CORRUPT) ? col(CORRUPT) : none;
         // JSON and text keep a line's raw bytes: invalid UTF-8 makes a JSON row corrupt and passes through text
         // unchanged, so check the bytes; CSV decodes them and leaves U+FFFD in their place.
@@ -89,15 +113,27 @@ public final class ExampleTable {
                 .when(completion.isNull().or(trim(completion).equalTo("")), lit("empty"))
                 .when(paired ? prompt.isNull() : lit(false), lit("empty"))
                 .when(badText(completion).or(paired ? badText(prompt) : lit(false)), lit("invalid UTF-8"));
+        if (task != null && !nothingParsed) {
+            problem = problem.when(label.isNull(), ClassLabels.problem(col(task.labelColumn())));
+        }
         if (read.fileOrdered()) {
             return raw.select(col(SOURCE_FILE).as(FILE), col(SOURCE_SPLIT).as(SPLIT), prompt.as(PROMPT),
-                    completion.as(COMPLETION), problem.as(PROBLEM));
+                    completion.as(COMPLETION), problem.as(PROBLEM), label.as(LABEL));
         }
-        return raw.select(prompt.as(PROMPT), completion.as(COMPLETION), problem.as(PROBLEM))
-                .orderBy(col(PROMPT).asc_nulls_first(), col(COMPLETION).asc_nulls_first())
+        return raw.select(prompt.as(PROMPT), completion.as(COMPLETION), problem.as(PROBLEM), label.as(LABEL))
+                .orderBy(col(PROMPT).asc_nulls_first(), col(COMPLETION).asc_nulls_first(), col(LABEL).asc_nulls_first())
                 .select(lit(what).as(FILE), spark_partition_id().cast(DataTypes.LongType).as(SPLIT), col(PROMPT),
-                        col(COMPLETION), col(PROBLEM))
+                        col(COMPLETION), col(PROBLEM), col(LABEL))
                 .cache();
+    }
+
+    /** The job-file key that names a required column. */
+    private static String columnKey(String column, ClassificationSpec task, boolean paired) {
+        if (task == null) {
+            return paired ? "data.prompt_column / data.completion_column" : "data.text_column";
+        }
+        return column.equals(task.labelColumn()) ? "task.label_column"
+                : column.equals(task.textPairColumn()) ? "task.text_pair_column" : "data.text_column";
     }
 
     /** The examples of files at {@code path}; the test suites read files this way. */

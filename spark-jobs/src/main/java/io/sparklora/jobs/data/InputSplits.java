@@ -24,10 +24,10 @@ import static org.apache.spark.sql.functions.when;
  */
 public record InputSplits(List<Split> splits) implements java.io.Serializable {
     /** One input split: a byte range of a file starting at {@code start}, and what its rows are. */
-    public record Split(String file, long start, long rows, long malformed, long empty, long invalidUtf8)
-            implements java.io.Serializable {
+    public record Split(String file, long start, long rows, long malformed, long empty, long invalidUtf8,
+                        long badLabel) implements java.io.Serializable {
         public long usable() {
-            return rows - malformed - empty - invalidUtf8;
+            return rows - malformed - empty - invalidUtf8 - badLabel;
         }
 
         String key() {
@@ -47,11 +47,14 @@ public record InputSplits(List<Split> splits) implements java.io.Serializable {
         List<Row> rows = examples.groupBy(col(ExampleTable.FILE), col(ExampleTable.SPLIT)).agg(count(lit(1)).as("rows"),
                         sum(when(col(ExampleTable.PROBLEM).equalTo("malformed"), 1).otherwise(0)).as("malformed"),
                         sum(when(col(ExampleTable.PROBLEM).equalTo("empty"), 1).otherwise(0)).as("empty"),
-                        sum(when(col(ExampleTable.PROBLEM).equalTo("invalid UTF-8"), 1).otherwise(0)).as("utf8"))
+                        sum(when(col(ExampleTable.PROBLEM).equalTo("invalid UTF-8"), 1).otherwise(0)).as("utf8"),
+                        sum(when(col(ExampleTable.PROBLEM).isin("no label", "unknown label"), 1).otherwise(0))
+                                .as("label"))
                 .collectAsList();
         List<Split> splits = new ArrayList<>();
         for (Row r : rows) {
-            splits.add(new Split(r.getString(0), r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5)));
+            splits.add(new Split(r.getString(0), r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5),
+                    r.getLong(6)));
         }
         return new InputSplits(splits);
     }
@@ -76,19 +79,20 @@ public record InputSplits(List<Split> splits) implements java.io.Serializable {
         return out;
     }
 
-    /** Per file: {rows, malformed, empty, invalid UTF-8}. */
+    /** Per file: {rows, malformed, empty, invalid UTF-8, missing or unknown label}. */
     public BadRowReport badRows() {
         Map<String, long[]> perFile = new TreeMap<>();
         long total = 0;
         long bad = 0;
         for (Split s : splits) {
-            long[] c = perFile.computeIfAbsent(s.file(), f -> new long[4]);
+            long[] c = perFile.computeIfAbsent(s.file(), f -> new long[5]);
             c[0] += s.rows();
             c[1] += s.malformed();
             c[2] += s.empty();
             c[3] += s.invalidUtf8();
+            c[4] += s.badLabel();
             total += s.rows();
-            bad += s.malformed() + s.empty() + s.invalidUtf8();
+            bad += s.malformed() + s.empty() + s.invalidUtf8() + s.badLabel();
         }
         return new BadRowReport(total, bad, perFile);
     }

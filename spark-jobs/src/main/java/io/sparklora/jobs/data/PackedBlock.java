@@ -1,12 +1,17 @@
 package io.sparklora.jobs.data;
 
+import io.sparklora.core.text.ClassificationRow;
 import io.sparklora.core.text.RowsFingerprint;
 import io.sparklora.core.text.TrainingRow;
 
+import java.io.Serializable;
 import java.util.List;
 
-/** One packing block's rows ({@link io.sparklora.core.text.RowBlocks}) and what packing it found. */
-record PackedBlock(long block, List<TrainingRow> train, List<TrainingRow> validation, long trainExamples,
+/**
+ * One packing block's rows ({@link io.sparklora.core.text.RowBlocks}) and what packing it found: a decoder's
+ * {@link TrainingRow}s, or a classifier's {@link ClassificationRow}s (one per example, never packed).
+ */
+record PackedBlock(long block, List<? extends Serializable> train, List<? extends Serializable> validation, long trainExamples,
                    long validationExamples, int truncated, int dropped, List<Sample> samples)
         implements java.io.Serializable {
 
@@ -22,6 +27,13 @@ record PackedBlock(long block, List<TrainingRow> train, List<TrainingRow> valida
 
     Summary summary() {
         return new Summary(block, train.size(), validation.size(), trainExamples, validationExamples, truncated, dropped,
-                samples, RowsFingerprint.blockDigest(train), RowsFingerprint.blockDigest(validation));
+                samples, digest(train), digest(validation));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static byte[] digest(List<? extends Serializable> rows) {
+        return !rows.isEmpty() && rows.get(0) instanceof ClassificationRow
+                ? RowsFingerprint.classificationDigest((List<ClassificationRow>) rows)
+                : RowsFingerprint.blockDigest((List<TrainingRow>) rows);
     }
 }

@@ -1,6 +1,5 @@
 package io.sparklora.jobs.data;
 
-import io.sparklora.core.text.TrainingRow;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
@@ -21,7 +20,8 @@ public final class ShardedRows {
     }
 
     /** @param rows each row keyed by its global number, 0, 1, 2, ... */
-    public static JavaRDD<ShardBlock> shard(JavaPairRDD<Long, TrainingRow> rows, int workers, String name) {
+    @SuppressWarnings("rawtypes")
+    public static <R> JavaRDD<ShardBlock> shard(JavaPairRDD<Long, R> rows, int workers, String name) {
         JavaRDD<ShardBlock> blocks = rows
                 .partitionBy(new ShardPartitioner(workers))
                 .mapPartitionsWithIndex(ShardedRows::toBlock, true)
@@ -30,24 +30,26 @@ public final class ShardedRows {
         return blocks;
     }
 
-    private static Iterator<ShardBlock> toBlock(int shard, Iterator<Tuple2<Long, TrainingRow>> it) {
-        List<Tuple2<Long, TrainingRow>> indexed = new ArrayList<>();
+    @SuppressWarnings("rawtypes")
+    private static <R> Iterator<ShardBlock> toBlock(int shard, Iterator<Tuple2<Long, R>> it) {
+        List<Tuple2<Long, R>> indexed = new ArrayList<>();
         it.forEachRemaining(indexed::add);
         indexed.sort(Comparator.comparing(Tuple2::_1));
-        List<TrainingRow> rows = new ArrayList<>(indexed.size());
+        List<R> rows = new ArrayList<>(indexed.size());
         indexed.forEach(t -> rows.add(t._2()));
-        return List.of(new ShardBlock(shard, rows)).iterator();
+        return List.<ShardBlock>of(new ShardBlock<>(shard, rows)).iterator();
     }
 
     /** Rows of all blocks in global order (for tests and small validation sets). */
-    public static List<TrainingRow> inGlobalOrder(List<ShardBlock> blocks) {
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    public static <R> List<R> inGlobalOrder(List<ShardBlock> blocks) {
         int workers = blocks.size();
-        List<TrainingRow> out = new ArrayList<>();
+        List<R> out = new ArrayList<>();
         int total = blocks.stream().mapToInt(b -> b.rows().size()).sum();
         ShardBlock[] byShard = new ShardBlock[workers];
         blocks.forEach(b -> byShard[b.shard()] = b);
         for (int i = 0; i < total; i++) {
-            out.add(byShard[i % workers].rows().get(i / workers));
+            out.add((R) byShard[i % workers].rows().get(i / workers));
         }
         return out;
     }

@@ -1,6 +1,8 @@
 package io.sparklora.jobs.data;
 
+import io.sparklora.core.text.ClassificationRow;
 import io.sparklora.core.text.ExampleEncoder;
+import io.sparklora.core.text.SentencePairEncoder;
 import io.sparklora.core.text.TextExample;
 import io.sparklora.core.text.TextTokenizer;
 import io.sparklora.core.text.TokenizedExample;
@@ -34,12 +36,14 @@ public final class Tokenization {
                                                         TokenizeSpec spec, Holdout holdout, Set<Long> keepText,
                                                         SerializableHadoopConf conf, String what) {
         return examples.select(ExampleTable.FILE, ExampleTable.SPLIT, ExampleTable.PROMPT, ExampleTable.COMPLETION,
-                ExampleTable.PROBLEM).javaRDD().mapPartitionsToPair((Iterator<Row> it) -> {
+                ExampleTable.PROBLEM, ExampleTable.LABEL).javaRDD().mapPartitionsToPair((Iterator<Row> it) -> {
                     TextTokenizer tokenizer = ExecutorTokenizers.get(spec.tokenizerUri(), conf.get());
                     // BOS/EOS are added when asked for and the tokenizer defines them, as Hugging Face tokenizers do.
                     ExampleEncoder encoder = new ExampleEncoder(tokenizer, spec.addBos() && tokenizer.bosTokenId().isPresent(),
                             spec.addEos() && tokenizer.eosTokenId().isPresent());
-                    return new Numbering(it, firstExamples.value(), encoder, spec, holdout, keepText, what);
+                    SentencePairEncoder pairs = spec.task() == null ? null
+                            : new SentencePairEncoder(tokenizer, spec.task().family(), spec.task().padTokenId());
+                    return new Numbering(it, firstExamples.value(), encoder, pairs, spec, holdout, keepText, what);
                 });
     }
 
@@ -48,6 +52,7 @@ public final class Tokenization {
         private final Iterator<Row> rows;
         private final Map<String, long[]> firstExamples;
         private final ExampleEncoder encoder;
+        private final SentencePairEncoder pairs;
         private final TokenizeSpec spec;
         private final Holdout holdout;
         private final Set<Long> keepText;
@@ -58,11 +63,12 @@ public final class Tokenization {
         private long end;
         private Tuple2<Long, NumberedExample> pending;
 
-        Numbering(Iterator<Row> rows, Map<String, long[]> firstExamples, ExampleEncoder encoder, TokenizeSpec spec,
-                  Holdout holdout, Set<Long> keepText, String what) {
+        Numbering(Iterator<Row> rows, Map<String, long[]> firstExamples, ExampleEncoder encoder,
+                  SentencePairEncoder pairs, TokenizeSpec spec, Holdout holdout, Set<Long> keepText, String what) {
             this.rows = rows;
             this.firstExamples = firstExamples;
             this.encoder = encoder;
+            this.pairs = pairs;
             this.spec = spec;
             this.holdout = holdout;
             this.keepText = keepText;
@@ -110,6 +116,9 @@ public final class Tokenization {
                 throw changed(split + " holds more usable rows than were counted");
             }
             long number = next++;
+            if (pairs != null) {
+                return new Tuple2<>(number, new NumberedExample(holdout.validation(number), null, classified(r), null, null));
+            }
             String prompt = r.isNullAt(2) ? "" : r.getString(2);
             TokenizedExample ex = encoder.encode(new TextExample(prompt, r.getString(3)));
             if (spec.rejectLongRows() && !spec.packing() && ex.tokens().length > spec.seqLen() + 1) {
@@ -118,8 +127,17 @@ public final class Tokenization {
             }
             boolean validation = holdout.validation(number);
             boolean text = validation && keepText.contains(number);
-            return new Tuple2<>(number, new NumberedExample(validation, ex, text ? prompt : null,
+            return new Tuple2<>(number, new NumberedExample(validation, ex, null, text ? prompt : null,
                     text ? r.getString(3) : null));
+        }
+
+        /**
+         * A classification example: {@code data.text_column} (in completion) and the pair's second text (in prompt,
+         * null for single texts), cut to data.max_seq_len as "longest_first" does, with its label.
+         */
+        private ClassificationRow classified(Row r) {
+            String second = r.isNullAt(2) ? null : r.getString(2);
+            return ClassificationRow.of(pairs.encode(r.getString(3), second, spec.seqLen()), new double[] {r.getDouble(5)});
         }
 
         private void finishSplit() {

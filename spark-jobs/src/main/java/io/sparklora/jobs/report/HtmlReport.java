@@ -57,6 +57,25 @@ public final class HtmlReport {
                 .append(SvgCharts.render(ReportCharts.learningRate(metrics), 544, 280)).append('\n')
                 .append(SvgCharts.render(ReportCharts.throughput(metrics), 544, 280)).append("\n</div>\n");
 
+        if (ClassificationSection.applies(summary)) {
+            ClassificationSection.render(sb, summary);
+        } else {
+            generations(sb, generations);
+        }
+
+        if (summary.get("data") instanceof Map<?, ?> data) {
+            sb.append("<h2>Data</h2>\n");
+            table(sb, flatten("", data, new LinkedHashMap<>()));
+        }
+        if (summary.get("config") instanceof Map<?, ?> config) {
+            sb.append("<h2>Configuration</h2>\n");
+            table(sb, flatten("", config, new LinkedHashMap<>()));
+        }
+        sb.append("</body></html>\n");
+        return sb.toString();
+    }
+
+    private static void generations(StringBuilder sb, List<GenerationRow> generations) {
         sb.append("<h2>Generations (greedy, validation examples)</h2>\n");
         if (generations.isEmpty()) {
             sb.append("<p>No generations: the job has no validation data, or generation failed (see the driver log).</p>\n");
@@ -73,17 +92,6 @@ public final class HtmlReport {
             }
             sb.append("</table>\n");
         }
-
-        if (summary.get("data") instanceof Map<?, ?> data) {
-            sb.append("<h2>Data</h2>\n");
-            table(sb, flatten("", data, new LinkedHashMap<>()));
-        }
-        if (summary.get("config") instanceof Map<?, ?> config) {
-            sb.append("<h2>Configuration</h2>\n");
-            table(sb, flatten("", config, new LinkedHashMap<>()));
-        }
-        sb.append("</body></html>\n");
-        return sb.toString();
     }
 
     private static void generated(StringBuilder sb, String text, boolean exact) {

@@ -104,6 +104,9 @@ public final class RunReport {
     }
 
     private static List<GenerationRow> generations(JavaSparkContext sc, Inputs in) {
+        if (in.config().task().classification()) {
+            return List.of(); // a classifier's report shows its metrics and confusion matrices instead
+        }
         List<ReportExample> examples = new ArrayList<>();
         for (TextExample ex : in.validationExamples()) {
             ReportExample.of(ex).ifPresent(examples::add);

@@ -1,6 +1,7 @@
 package io.sparklora.jobs.train;
 
 import io.sparklora.core.train.Evaluation;
+import io.sparklora.core.train.RowEngine;
 import io.sparklora.jobs.data.ShardBlock;
 import io.sparklora.jobs.io.SerializableHadoopConf;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -23,6 +24,12 @@ final class EvalTask implements FlatMapFunction<Iterator<ShardBlock>, Evaluation
         this.conf = conf;
     }
 
+    @SuppressWarnings("unchecked")
+    private <R> Evaluation.Result evaluate(RowEngine<R> engine, ShardBlock<?> block) {
+        engine.setTrainable(theta.value());
+        return Evaluation.evaluate(engine, (List<R>) block.rows(), batchRows);
+    }
+
     @Override
     public Iterator<Evaluation.Result> call(Iterator<ShardBlock> blocks) {
         Evaluation.Result total = new Evaluation.Result(0, 0);
@@ -32,10 +39,7 @@ final class EvalTask implements FlatMapFunction<Iterator<ShardBlock>, Evaluation
             if (block.rows().isEmpty()) {
                 continue;
             }
-            total = total.plus(ExecutorModels.withEngine(key, conf.value().get(), graph -> {
-                graph.setTrainable(theta.value());
-                return Evaluation.evaluate(graph, block.rows(), batchRows);
-            }));
+            total = total.plus(ExecutorModels.withRowEngine(key, conf.value().get(), engine -> evaluate(engine, block)));
         }
         return List.of(total).iterator();
     }

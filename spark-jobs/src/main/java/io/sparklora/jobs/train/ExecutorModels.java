@@ -2,10 +2,14 @@ package io.sparklora.jobs.train;
 
 import io.sparklora.core.engine.CausalLm;
 import io.sparklora.core.engine.EngineSpec;
+import io.sparklora.core.engine.SequenceClassifier;
 import io.sparklora.core.engine.TrainingMode;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.BaseModelLoader;
+import io.sparklora.core.train.ClassifierRows;
+import io.sparklora.core.train.DecoderRows;
+import io.sparklora.core.train.RowEngine;
 import io.sparklora.jobs.io.HadoopFiles;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -39,6 +43,7 @@ public final class ExecutorModels {
     private static final Map<String, java.nio.file.Path> LOCAL_DIRS = new ConcurrentHashMap<>();
     private static final Map<String, BaseModel> MODELS = new ConcurrentHashMap<>();
     private static final Map<EngineKey, ConcurrentLinkedQueue<CausalLm>> POOLS = new ConcurrentHashMap<>();
+    private static final Map<EngineKey, ConcurrentLinkedQueue<SequenceClassifier>> CLASSIFIERS = new ConcurrentHashMap<>();
 
     private ExecutorModels() {
     }
@@ -87,6 +92,54 @@ public final class ExecutorModels {
     }
 
     /**
+     * Runs {@code work} with the key's engine as rows see it (a decoder's token rows or a classifier's labelled
+     * examples), borrowed as {@link #withEngine} borrows: the one code path of a round and an evaluation.
+     */
+    public static <T> T withRowEngine(EngineKey key, Configuration conf, Function<RowEngine<?>, T> work) {
+        if (key.task() == null) {
+            return withEngine(key, conf, graph -> work.apply(new DecoderRows(graph)));
+        }
+        return withClassifier(key, conf, model -> work.apply(new ClassifierRows(model)));
+    }
+
+    /** Runs {@code work} with a sequence classifier (the key's task head) no other task uses meanwhile. */
+    public static <T> T withClassifier(EngineKey key, Configuration conf, Function<SequenceClassifier, T> work) {
+        SequenceClassifier model = borrowClassifier(key, conf);
+        try {
+            return work.apply(model);
+        } finally {
+            giveBackClassifier(key, model);
+        }
+    }
+
+    /**
+     * A sequence classifier (the key's task head) no other task uses until it is given back
+     * ({@link #giveBackClassifier}), for work that spans more than one call (a task streaming its rows).
+     */
+    public static SequenceClassifier borrowClassifier(EngineKey key, Configuration conf) {
+        SequenceClassifier model = CLASSIFIERS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).poll();
+        return model != null ? model
+                : SequenceClassifier.build(classifierBase(key, conf), classifierPlan(key, conf), engineSpec(key));
+    }
+
+    public static void giveBackClassifier(EngineKey key, SequenceClassifier model) {
+        CLASSIFIERS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).offer(model);
+    }
+
+    /** The base model with the task's head: config.json's head when the labels match, else none (θ carries it). */
+    public static BaseModel classifierBase(EngineKey key, Configuration conf) {
+        return base(key.modelUri(), conf).withTask(key.task().labels(), key.task().problem());
+    }
+
+    private static LoraPlan classifierPlan(EngineKey key, Configuration conf) {
+        return key.lora() == null ? null : LoraPlan.of(key.lora(), classifierBase(key, conf).layout());
+    }
+
+    private static EngineSpec engineSpec(EngineKey key) {
+        return new EngineSpec(key.seqLen(), DataType.FLOAT, key.mode(), key.withDropout(), key.activationCheckpointing());
+    }
+
+    /**
      * An engine no other task uses until it is given back ({@link #giveBack}), for work that spans more than one
      * call (a task streaming its rows). A LoRA key without a LoRA configuration is the model alone (no adapter).
      */
@@ -96,8 +149,7 @@ public final class ExecutorModels {
             BaseModel base = base(key.modelUri(), conf);
             LoraPlan plan = key.lora() != null ? LoraPlan.of(key.lora(), base.layout())
                     : key.mode() == TrainingMode.LORA ? LoraPlan.none() : null;
-            engine = CausalLm.build(base, plan, new EngineSpec(key.seqLen(), DataType.FLOAT, key.mode(), key.withDropout(),
-                    key.activationCheckpointing()));
+            engine = CausalLm.build(base, plan, engineSpec(key));
         }
         return engine;
     }

@@ -13,7 +13,14 @@ final class FinalSummary {
                 number(summary.get("wall_seconds")), number(summary.get("tokens_per_second"))));
         Object before = summary.get("eval_before");
         Object after = summary.get("eval_after");
-        if (before instanceof Map<?, ?> b && after instanceof Map<?, ?> a) {
+        if (before instanceof Map<?, ?> b && after instanceof Map<?, ?> a && summary.containsKey("labels")) {
+            for (String metric : java.util.List.of("loss", "accuracy", "macro_f1", "mcc", "pearson", "spearman")) {
+                if (a.containsKey(metric)) {
+                    sb.append(String.format("  validation %-8s %.4f -> %.4f%n", metric, number(b.get(metric)),
+                            number(a.get(metric))));
+                }
+            }
+        } else if (before instanceof Map<?, ?> b && after instanceof Map<?, ?> a) {
             sb.append(String.format("  validation loss     %.4f -> %.4f (perplexity %.2f -> %.2f)%n", number(b.get("loss")),
                     number(a.get("loss")), number(b.get("perplexity")), number(a.get("perplexity"))));
         }

@@ -5,7 +5,6 @@ import io.sparklora.core.train.BatchPlan;
 import io.sparklora.core.train.DriverStep;
 import io.sparklora.core.train.OptimizerConfig;
 import io.sparklora.core.train.RoundContribution;
-import io.sparklora.core.train.ShardStep;
 import io.sparklora.jobs.data.ShardBlock;
 import io.sparklora.jobs.io.SerializableHadoopConf;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -57,8 +56,8 @@ final class LocalStepsTask implements FlatMapFunction<Iterator<ShardBlock>, Loca
         long tokens = 0;
         for (long round = firstRound; round < Math.min(totalRounds, firstRound + steps); round++) {
             long r = round;
-            RoundContribution c = ExecutorModels.withEngine(key, conf.value().get(),
-                    graph -> ShardStep.compute(graph, local, block.rows(), plan, r, block.shard()));
+            RoundContribution c = ExecutorModels.withRowEngine(key, conf.value().get(),
+                    engine -> RoundTask.step(engine, block, local, plan, r));
             lossSum += c.lossSum();
             tokens += c.tokens();
             stepper.apply(local, c, round);

@@ -2,6 +2,7 @@ package io.sparklora.jobs.train;
 
 import io.sparklora.core.train.BatchPlan;
 import io.sparklora.core.train.RoundContribution;
+import io.sparklora.core.train.RowEngine;
 import io.sparklora.core.train.ShardStep;
 import io.sparklora.jobs.data.ShardBlock;
 import io.sparklora.jobs.io.SerializableHadoopConf;
@@ -33,6 +34,12 @@ final class RoundTask implements FlatMapFunction<Iterator<ShardBlock>, ShardCont
         this.faults = faults;
     }
 
+    /** One shard's round with any engine: its rows are the ones the engine reads (one type per job). */
+    @SuppressWarnings("unchecked")
+    static <R> RoundContribution step(RowEngine<R> engine, ShardBlock<?> block, float[] theta, BatchPlan plan, long round) {
+        return ShardStep.compute(engine, theta, (List<R>) block.rows(), plan, round, block.shard());
+    }
+
     @Override
     public Iterator<ShardContribution> call(Iterator<ShardBlock> blocks) {
         if (!blocks.hasNext()) {
@@ -41,8 +48,8 @@ final class RoundTask implements FlatMapFunction<Iterator<ShardBlock>, ShardCont
         ShardBlock block = blocks.next();
         faults.beforeTask(round);
         DeviceBinding.bindCurrentTask();
-        RoundContribution c = ExecutorModels.withEngine(key, conf.value().get(),
-                graph -> ShardStep.compute(graph, theta.value(), block.rows(), plan, round, block.shard()));
+        RoundContribution c = ExecutorModels.withRowEngine(key, conf.value().get(),
+                engine -> step(engine, block, theta.value(), plan, round));
         return List.of(new ShardContribution(block.shard(), c)).iterator();
     }
 }

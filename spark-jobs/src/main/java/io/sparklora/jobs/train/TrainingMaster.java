@@ -9,7 +9,9 @@ import io.sparklora.core.model.ModelConfigJson;
 import io.sparklora.core.model.ModelLayout;
 import io.sparklora.core.train.AdamW;
 import io.sparklora.core.train.AdamWState;
+import io.sparklora.core.model.ProblemType;
 import io.sparklora.core.train.BatchPlan;
+import io.sparklora.core.train.ClassificationEvaluation;
 import io.sparklora.core.train.DriverStep;
 import io.sparklora.core.train.Evaluation;
 import io.sparklora.core.train.RoundContribution;
@@ -18,6 +20,7 @@ import io.sparklora.jobs.config.Averaging;
 import io.sparklora.jobs.config.JobConfig;
 import io.sparklora.jobs.config.JobConfigException;
 import io.sparklora.jobs.config.NanPolicy;
+import io.sparklora.jobs.data.ClassificationSpec;
 import io.sparklora.jobs.data.DataPreparation;
 import io.sparklora.jobs.data.PreparedData;
 import io.sparklora.jobs.data.RowsIdentity;
@@ -117,6 +120,10 @@ public final class TrainingMaster {
         ModelConfig modelConfig = ModelConfigJson.parse(new ObjectMapper().readTree(
                 HadoopFiles.readString(new Path(config.model().path(), ModelConfigJson.FILE_NAME), hadoop)),
                 config.model().path() + "/" + ModelConfigJson.FILE_NAME);
+        ClassificationSpec task = classificationTask(modelConfig);
+        if (task != null) {
+            modelConfig = task.headOf(modelConfig);
+        }
         LoraPlan plan = LoraPlan.of(config.lora(), ModelLayout.of(modelConfig));
         CheckpointStore checkpoints = new CheckpointStore(layout.checkpoints(), hadoop, config.checkpoint().keep(), faults);
         Optional<Checkpoint> resume = checkpoints.latest();
@@ -141,7 +148,7 @@ public final class TrainingMaster {
         BatchPlan batches = config.batchPlan();
         // A resumed run reads the snapshots its checkpoint recorded, whatever the sources hold by now.
         Map<String, Object> pinned = resume.map(Checkpoint::rows).map(RowsIdentity::sources).orElse(Map.of());
-        PreparedData data = DataPreparation.prepare(spark, config.data(), config.model().tokenizer(), workers,
+        PreparedData data = DataPreparation.prepare(spark, config.data(), task, config.model().tokenizer(), workers,
                 config.train().seed(), config.eval().maxRows(), shippedConf, pinned);
         summary.put("data", data.report());
         if (resume.isPresent()) {
@@ -153,10 +160,11 @@ public final class TrainingMaster {
                 .map(uri -> ExecutorModels.base(uri, conf.get()).fingerprint()).first();
 
         EngineKey trainKey = new EngineKey(config.model().path(), config.lora(), config.data().maxSeqLen(), TrainingMode.LORA, true,
-                config.train().activationCheckpointing());
+                config.train().activationCheckpointing(), task);
         EngineKey evalKey = new EngineKey(config.model().path(), config.lora(), config.data().maxSeqLen(), TrainingMode.LORA, false,
-                false);
-        float[] theta = resume.map(Checkpoint::theta).orElseGet(plan::initialParameters);
+                false, task);
+        float[] initialTheta = task == null ? plan.initialParameters() : initialClassifierTheta(evalKey, conf);
+        float[] theta = resume.map(Checkpoint::theta).orElseGet(initialTheta::clone);
         AdamWState optState = resume.map(Checkpoint::optimizer)
                 .orElseGet(() -> new AdamWState(0, new float[theta.length], new float[theta.length]));
         long start = resume.map(Checkpoint::nextRound).orElse(0L);
@@ -223,7 +231,7 @@ public final class TrainingMaster {
         summary.put("adapter_path", layout.adapter().toString());
         summary.put("adapter_bytes", adapterBytes);
         summary.put("base_fingerprint", baseFingerprint);
-        RunReport.finish(sc, new RunReport.Inputs(config, evalKey, data.validationExamples(), plan.initialParameters(), theta,
+        RunReport.finish(sc, new RunReport.Inputs(config, evalKey, data.validationExamples(), initialTheta, theta,
                 shippedConf), layout.root(), metrics, summary); // never throws
         RunSummary.write(layout, summary, hadoop);
         LOG.info(FinalSummary.text(summary));
@@ -319,10 +327,48 @@ public final class TrainingMaster {
         }
     }
 
+    /**
+     * The job's classification task resolved against the model (labels, problem type), or null for a decoder job;
+     * {@link io.sparklora.jobs.cli.TrainInputs} checked the model kind before the run started.
+     */
+    private ClassificationSpec classificationTask(ModelConfig model) {
+        if (!config.task().classification()) {
+            if (model.family().isEncoder()) {
+                throw new JobConfigException("the model in " + config.model().path() + " is a " + model.modelType()
+                        + " encoder; set task.label_column (and the labels) to train it as a sequence classifier");
+            }
+            return null;
+        }
+        if (!model.family().isEncoder()) {
+            throw new JobConfigException("task.label_column trains an encoder as a classifier, but the model in "
+                    + config.model().path() + " is a " + model.modelType() + " decoder; remove the task section");
+        }
+        try {
+            return ClassificationSpec.resolve(config.task(), model);
+        } catch (IllegalArgumentException e) {
+            throw new JobConfigException(e.getMessage() + " (model " + config.model().path() + ")");
+        }
+    }
+
+    /**
+     * LoRA's initial A/B and the head: config.json's when its labels are the task's, else a new one; drawn on an
+     * executor, where the base is loaded.
+     */
+    private float[] initialClassifierTheta(EngineKey key, SerializableHadoopConf conf) {
+        return sc.parallelize(List.of(key), 1).map(k -> {
+                    var base = ExecutorModels.classifierBase(k, conf.get());
+                    return LoraPlan.of(k.lora(), base.layout()).initialParameters(base);
+                }).first();
+    }
+
     /** Validation loss and perplexity under θ, recorded in metrics (and in the summary as before/after). */
     private void evaluate(EngineKey key, float[] theta, PreparedData data, long round, String label,
                           List<Map<String, Object>> metrics, Map<String, Object> summary) {
         if (data.validation() == null) {
+            return;
+        }
+        if (key.task() != null) {
+            evaluateClassifier(key, theta, data, round, label, metrics, summary);
             return;
         }
         sc.setJobDescription("SparkLoRA evaluation at round " + round);
@@ -336,6 +382,39 @@ public final class TrainingMaster {
                     r.perplexity(), r.tokens()));
             if (label != null) {
                 summary.put("eval_" + label, Map.of("loss", r.meanLoss(), "perplexity", r.perplexity()));
+            }
+        } finally {
+            shipped.destroy();
+        }
+    }
+
+    /**
+     * A classifier's validation metrics under θ (loss; accuracy, macro-F1 and MCC, or Pearson and Spearman), in
+     * metrics as eval_* and in the summary as before/after, with the confusion matrix of a single-label task.
+     */
+    private void evaluateClassifier(EngineKey key, float[] theta, PreparedData data, long round, String label,
+                                    List<Map<String, Object>> metrics, Map<String, Object> summary) {
+        sc.setJobDescription("SparkLoRA evaluation at round " + round);
+        Broadcast<float[]> shipped = sc.broadcast(theta);
+        try {
+            ClassificationEvaluation e = ClassifierEvalTask.total(data.validation().mapPartitions(new ClassifierEvalTask(
+                    key, shipped, config.train().microBatchRows(), confBroadcast)).collect());
+            Map<String, Double> values = e.metrics(key.task().problem(), key.task().labels().size());
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("round", round);
+            values.forEach((name, v) -> line.put("eval_" + name, v));
+            line.put("eval_rows", e.labels().length);
+            metrics.add(line);
+            StringBuilder text = new StringBuilder("eval at round " + round + ":");
+            values.forEach((name, v) -> text.append(String.format("  %s %.4f", name, v)));
+            LOG.info("{}  ({} rows)", text, e.labels().length);
+            if (label != null) {
+                Map<String, Object> at = new LinkedHashMap<>(values);
+                if (key.task().problem() == ProblemType.SINGLE_LABEL && e.labels().length > 0) {
+                    at.put("confusion_matrix", e.confusion(key.task().labels().size()).toArray());
+                }
+                summary.put("eval_" + label, at);
+                summary.put("labels", key.task().labels());
             }
         } finally {
             shipped.destroy();

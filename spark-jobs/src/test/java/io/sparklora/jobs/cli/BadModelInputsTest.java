@@ -91,7 +91,7 @@ class BadModelInputsTest {
                 io.sparklora.core.testing.TinyModels.bert(), 1), model);
         String message = fails();
         assertThat(message).startsWith("model error: the model in " + model).contains("bert encoder")
-                .contains("fine-tunes decoders");
+                .contains("set task.label_column");
     }
 
     @Test

@@ -58,7 +58,7 @@ class JobConfigErrorsTest {
                 .hasMessage("3 unknown keys:\n"
                         + "  unknown key trian in job.yaml; did you mean train?\n"
                         + "  unknown key lora.rank in job.yaml; did you mean lora.r?\n"
-                        + "  unknown key spark in job.yaml; the sections are model, lora, data, train, distributed,"
+                        + "  unknown key spark in job.yaml; the sections are model, lora, data, task, train, distributed,"
                         + " eval, checkpoint, output");
     }
 

@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,6 +66,30 @@ class ConfFilesTest {
                 .isEqualTo(new TargetModules.Names(List.of("q_proj", "k_proj", "v_proj", "o_proj")));
         assertThat(c.train().schedule()).isEqualTo(LrSchedule.COSINE);
         assertThat(c.model().tokenizer()).isEqualTo("hdfs:///models/llama-3.2-1b/tokenizer.json");
+    }
+
+    /** The LoRA paper's Table 9 for RoBERTa-base: batch, epochs, learning rate per GLUE task. */
+    @Test
+    void glueConfigsAreThePapersRobertaBaseSettings() {
+        Map<String, double[]> table = Map.of("mnli", new double[] {16, 30, 5e-4}, "sst2", new double[] {16, 60, 5e-4},
+                "mrpc", new double[] {16, 30, 4e-4}, "cola", new double[] {32, 80, 4e-4},
+                "qnli", new double[] {32, 25, 4e-4}, "qqp", new double[] {16, 25, 5e-4},
+                "rte", new double[] {32, 80, 5e-4}, "stsb", new double[] {16, 40, 4e-4});
+        table.forEach((task, expected) -> {
+            JobConfig c = parse("glue-roberta-base/" + task + ".yaml");
+            assertThat(c.lora().r()).as(task).isEqualTo(8);
+            assertThat(c.lora().alpha()).as(task).isEqualTo(8.0);
+            assertThat(c.lora().targets()).as(task).isEqualTo(new TargetModules.Names(List.of("query", "value")));
+            assertThat(c.data().maxSeqLen()).as(task).isEqualTo(512);
+            assertThat(c.train().batchRows()).as(task).isEqualTo((int) expected[0]);
+            assertThat(c.train().epochs()).as(task).isEqualTo(expected[1]);
+            assertThat(c.train().learningRate()).as(task).isEqualTo(expected[2]);
+            assertThat(c.train().schedule()).as(task).isEqualTo(LrSchedule.LINEAR);
+            assertThat(c.task().labelColumn()).as(task).isEqualTo("label");
+            assertThat(c.task().problemType() == io.sparklora.core.model.ProblemType.REGRESSION).as(task)
+                    .isEqualTo(task.equals("stsb"));
+            assertThat(c.train().batchRows() % c.distributed().workers()).as(task).isZero();
+        });
     }
 
     private static JobConfig parse(String name) {

@@ -1,0 +1,117 @@
+package io.sparklora.jobs.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparklora.core.engine.EngineSpec;
+import io.sparklora.core.engine.SequenceClassifier;
+import io.sparklora.core.engine.TrainingMode;
+import io.sparklora.core.lora.LoraPlan;
+import io.sparklora.core.model.BaseModel;
+import io.sparklora.core.model.BaseModelLoader;
+import io.sparklora.core.text.ClassificationRow;
+import io.sparklora.core.train.ClassifierRows;
+import io.sparklora.core.train.LocalTrainer;
+import io.sparklora.jobs.config.JobConfig;
+import io.sparklora.jobs.config.JobConfigLoader;
+import io.sparklora.jobs.data.ClassificationSpec;
+import io.sparklora.jobs.data.DataPreparation;
+import io.sparklora.jobs.data.PreparedData;
+import io.sparklora.jobs.data.ShardedRows;
+import io.sparklora.jobs.io.SerializableHadoopConf;
+import io.sparklora.jobs.testing.LocalSpark;
+import io.sparklora.jobs.testing.TinyClassifierJob;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A sequence classifier trained by the training master on Spark local[2, 2]: labelled sentence pairs through the
+ * decoder path's readers, bad-row count and sharding, the same round (per-shard sums added in shard order, the
+ * driver's AdamW on LoRA and the head), classification metrics before and after, and a SEQ_CLS adapter.
+ */
+class ClassifierTrainingTest {
+    private static final int ROUNDS = 6;
+
+    @TempDir
+    static Path dir;
+    static SparkSession spark;
+    static Path model;
+    static Path data;
+
+    @BeforeAll
+    static void start() throws Exception {
+        spark = LocalSpark.start("local[2,2]");
+        model = TinyClassifierJob.model(dir);
+        data = TinyClassifierJob.dataset(dir, 47, 1, 5);
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    @Test
+    void distributedTrainingEqualsTheSingleJvmTrainerBitForBit() throws Exception {
+        JobConfig config = JobConfigLoader.parse(TinyClassifierJob.yaml(model.toString(), data.toString(),
+                dir.resolve("run").toString(), 2, ROUNDS), "test.yaml", List.of());
+        RunResult result = new TrainingMaster(spark, config).run();
+
+        BaseModel loaded = BaseModelLoader.load(model);
+        ClassificationSpec task = ClassificationSpec.resolve(config.task(), loaded.config());
+        PreparedData prepared = DataPreparation.prepare(spark, config.data(), task, config.model().tokenizer(), 2,
+                config.train().seed(), config.eval().maxRows(),
+                new SerializableHadoopConf(spark.sparkContext().hadoopConfiguration()), Map.of());
+        List<ClassificationRow> rows = ShardedRows.inGlobalOrder(prepared.train().collect());
+        BaseModel base = loaded.withTask(task.labels(), task.problem());
+        LoraPlan plan = LoraPlan.of(config.lora(), base.layout());
+        float[] single = plan.initialParameters(base);
+        try (SequenceClassifier classifier = SequenceClassifier.build(base, plan,
+                EngineSpec.training(config.data().maxSeqLen(), TrainingMode.LORA))) {
+            new LocalTrainer<>(new ClassifierRows(classifier), config.batchPlan(), config.train().optimizer())
+                    .train(single, rows, ROUNDS, m -> { });
+        }
+
+        // Same rows, same steps, same order of every float sum: equal bit for bit.
+        assertThat(result.theta()).isEqualTo(single);
+        assertThat(single).isNotEqualTo(plan.initialParameters(base));
+        assertThat(rows).allSatisfy(r -> assertThat(r.length()).isLessThanOrEqualTo(12));
+        assertThat(rows.get(0).ids()[0]).isEqualTo(2); // [CLS]
+        assertThat(rows.get(0).tokenTypes()).contains(0, 1); // a sentence pair
+
+        Map<String, Object> summary = result.summary();
+        assertThat(summary.get("status")).isEqualTo(RunSummary.SUCCEEDED);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> report = (Map<String, Object>) summary.get("data");
+        assertThat(report.get("bad_rows")).as("the row labelled neutral").isEqualTo(1L);
+        long validation = (Long) report.get("validation_rows");
+        assertThat(rows.size() + validation).as("every usable row, one row per example").isEqualTo(47);
+        assertThat(validation).isPositive();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> before = (Map<String, Object>) summary.get("eval_before");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> after = (Map<String, Object>) summary.get("eval_after");
+        assertThat(after).containsKeys("loss", "accuracy", "macro_f1", "mcc", "confusion_matrix");
+        assertThat((Double) after.get("loss")).isLessThan((Double) before.get("loss"));
+        long[][] confusion = (long[][]) after.get("confusion_matrix");
+        assertThat(confusion[0][0] + confusion[0][1] + confusion[1][0] + confusion[1][1]).isEqualTo(validation);
+        assertThat(summary.get("labels")).isEqualTo(List.of("negative", "positive"));
+
+        Path out = Path.of(config.output().path());
+        JsonNode adapterConfig = new ObjectMapper().readTree(out.resolve("adapter/adapter_config.json").toFile());
+        assertThat(adapterConfig.get("task_type").asText()).isEqualTo("SEQ_CLS");
+        List<String> lines = Files.readAllLines(out.resolve(RunLayout.METRICS));
+        assertThat(lines.stream().filter(l -> l.contains("\"eval_accuracy\"")).count()).isGreaterThanOrEqualTo(2);
+        JsonNode written = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        assertThat(written.get("eval_after").get("confusion_matrix").size()).isEqualTo(2);
+        assertThat(Files.readString(out.resolve("report.html"))).contains("Confusion matrix").contains("positive");
+    }
+}
