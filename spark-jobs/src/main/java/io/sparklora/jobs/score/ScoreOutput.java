@@ -30,10 +30,15 @@ public final class ScoreOutput {
 
     private final Path output;
     private final FileSystem fs;
+    private final Configuration conf;
 
     public ScoreOutput(String output, Configuration conf) {
-        this.output = new Path(output);
-        this.fs = HadoopFiles.fs(this.output, conf);
+        Path given = new Path(output);
+        this.fs = HadoopFiles.fs(given, conf);
+        // Qualified once against the job's configuration, so a path without a scheme means the job's default file
+        // system in every derived path (staging, backup, marker) too.
+        this.output = fs.makeQualified(given);
+        this.conf = conf;
     }
 
     public Path path() {
@@ -98,7 +103,9 @@ public final class ScoreOutput {
             fs.mkdirs(output.getParent());
         }
         rename(staging, output);
-        HadoopFiles.write(new Path(output, MARKER), new byte[0], fs.getConf()); // last
+        // the job's configuration, not fs.getConf(): a cached FileSystem keeps the configuration of whoever opened
+        // it first, possibly with another default file system
+        HadoopFiles.write(new Path(output, MARKER), new byte[0], conf); // last
         if (replacing) {
             fs.delete(backup(), true);
         }

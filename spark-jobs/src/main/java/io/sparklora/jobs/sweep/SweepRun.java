@@ -57,7 +57,7 @@ public final class SweepRun {
             try {
                 JobConfig loaded = JobConfigLoader.load(configPath, sets, c.settings(), hadoop);
                 Path root = new Path(loaded.output().path()); // the same for all: output.path is no grid axis
-                config = new JobConfig(loaded.model(), loaded.lora(), loaded.data(), loaded.train(), loaded.distributed(),
+                config = new JobConfig(loaded.model(), loaded.lora(), loaded.data(), loaded.task(), loaded.train(), loaded.distributed(),
                         loaded.eval(), loaded.checkpoint(), new OutputSection(new Path(root, c.name()).toString()));
             } catch (JobConfigException e) {
                 throw new JobConfigException(e.getMessage() + " (sweep combination " + c.describe() + ")");
@@ -65,6 +65,11 @@ public final class SweepRun {
             if (config.distributed().averaging() != Averaging.GRADIENT) {
                 throw new JobConfigException("sweep combination " + c.describe() + ": a sweep trains with "
                         + "distributed.averaging: gradient (synchronous rounds); drop the parameter-averaging setting");
+            }
+            if (config.task().classification()) {
+                throw new JobConfigException("sweep combination " + c.describe() + ": a sweep trains causal language "
+                        + "models; a sequence-classification job (task.label_column) runs with train, one configuration "
+                        + "at a time");
             }
             check.accept(c, config);
             out.add(new Planned(c, config));
