@@ -9,6 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -59,6 +60,49 @@ final class Params implements AutoCloseable {
     /** The accumulator of d(loss)/d(name), or null when the tensor is frozen. */
     INDArray gradient(String name) {
         return gradients.get(name);
+    }
+
+    /** Copies θ (in the trainable layout's order) into the trainable arrays. */
+    void setTrainable(float[] theta) {
+        trainable.checkSize(theta);
+        for (String name : trainable.names()) {
+            INDArray value = trainable.array(theta, name);
+            try {
+                value(name).assign(value);
+            } finally {
+                NativeArrays.close(value);
+            }
+        }
+    }
+
+    /** Sets the trainable arrays from named arrays (any float dtype; e.g. float64 for gradient checks). */
+    void setTrainable(Map<String, INDArray> named) {
+        for (String name : trainable.names()) {
+            INDArray v = named.get(name);
+            if (v == null) {
+                throw new IllegalArgumentException("no value for trainable parameter " + name);
+            }
+            value(name).assign(v);
+        }
+    }
+
+    /** Copies of the trainable arrays, by name, in θ's order; the caller owns them. */
+    Map<String, INDArray> trainableCopies() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String name : trainable.names()) {
+            out.put(name, value(name).dup());
+        }
+        return out;
+    }
+
+    /** θ as one vector, in the trainable layout's order. */
+    float[] trainableVector() {
+        Map<String, INDArray> copies = trainableCopies();
+        try {
+            return trainable.flatten(copies);
+        } finally {
+            NativeArrays.close(copies.values());
+        }
     }
 
     void zeroGradients() {

@@ -133,45 +133,21 @@ public final class SequenceClassifier implements AutoCloseable {
 
     /** Copies θ into the trainable arrays. */
     public void setTrainable(float[] theta) {
-        ParameterLayout layout = params.trainable();
-        layout.checkSize(theta);
-        for (String name : layout.names()) {
-            INDArray value = layout.array(theta, name);
-            try {
-                params.value(name).assign(value);
-            } finally {
-                NativeArrays.close(value);
-            }
-        }
+        params.setTrainable(theta);
     }
 
     /** Sets the trainable arrays from named arrays (any float dtype; e.g. float64 for gradient checks). */
     public void setTrainable(Map<String, INDArray> values) {
-        for (String name : params.trainable().names()) {
-            INDArray v = values.get(name);
-            if (v == null) {
-                throw new IllegalArgumentException("no value for trainable parameter " + name);
-            }
-            params.value(name).assign(v);
-        }
+        params.setTrainable(values);
     }
 
     /** Copies of the trainable arrays, by name; the caller owns them. */
     public Map<String, INDArray> trainableArrays() {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        for (String name : params.trainable().names()) {
-            out.put(name, params.value(name).dup());
-        }
-        return out;
+        return params.trainableCopies();
     }
 
     public float[] trainableVector() {
-        Map<String, INDArray> copies = trainableArrays();
-        try {
-            return params.trainable().flatten(copies);
-        } finally {
-            NativeArrays.close(copies.values());
-        }
+        return params.trainableVector();
     }
 
     /** The ids each token's position embedding is read at: 0 … T−1 (BERT); counted from pad_token_id + 1 over the non-padding ids (RoBERTa). */
