@@ -90,12 +90,7 @@ public record ClassifierScorer(String modelUri, String tokenizerUri, String adap
         EngineKey key = engineKey();
         SequenceClassifier model = ExecutorModels.borrowClassifier(key, hadoop);
         try {
-            String base = model.base().fingerprint();
-            if (!adapterFingerprint.isEmpty() && !adapterFingerprint.equals(base)) {
-                throw new ScoreException("the adapter in " + adapterUri + " does not fit the model in " + modelUri
-                        + ": it was trained on a different base model (fingerprint " + adapterFingerprint + ", this "
-                        + "base is " + base + "); give --model the model the adapter was trained on");
-            }
+            RowScorer.checkAdapterFits(adapterFingerprint, model.base().fingerprint(), adapterUri, modelUri);
             if (lora != null) {
                 model.setTrainable(theta);
             } else if (!model.base().hasHead()) {

@@ -101,12 +101,7 @@ public record DecoderScorer(String modelUri, String tokenizerUri, String adapter
         EngineKey key = engineKey();
         CausalLm lm = ExecutorModels.borrow(key, hadoop);
         try {
-            String base = lm.base().fingerprint();
-            if (!adapterFingerprint.isEmpty() && !adapterFingerprint.equals(base)) {
-                throw new ScoreException("the adapter in " + adapterUri + " does not fit the model in " + modelUri
-                        + ": it was trained on a different base model (fingerprint " + adapterFingerprint + ", this "
-                        + "base is " + base + "); give --model the model the adapter was trained on");
-            }
+            RowScorer.checkAdapterFits(adapterFingerprint, lm.base().fingerprint(), adapterUri, modelUri);
             if (lora != null) {
                 lm.setTrainable(theta);
             }

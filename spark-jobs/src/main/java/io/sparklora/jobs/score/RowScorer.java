@@ -44,4 +44,16 @@ public interface RowScorer extends java.io.Serializable {
         @Override
         void close();
     }
+
+    /**
+     * On an executor, once the base is loaded: refuses an adapter trained on another base (its recorded fingerprint
+     * differs; empty when there is no adapter).
+     */
+    static void checkAdapterFits(String adapterFingerprint, String baseFingerprint, String adapterUri, String modelUri) {
+        if (!adapterFingerprint.isEmpty() && !adapterFingerprint.equals(baseFingerprint)) {
+            throw new ScoreException("the adapter in " + adapterUri + " does not fit the model in " + modelUri
+                    + ": it was trained on a different base model (fingerprint " + adapterFingerprint + ", this "
+                    + "base is " + baseFingerprint + "); give --model the model the adapter was trained on");
+        }
+    }
 }
