@@ -1,8 +1,6 @@
 package io.sparklora.core.engine;
 
-import io.sparklora.core.model.NativeArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -13,14 +11,20 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * the head trains, into its gradient).
  */
 final class TokenLoss {
-    /** Logit elements per chunk: 8M floats = 32 MB, whatever the vocabulary. */
-    static final long CHUNK_ELEMENTS = 8L << 20;
+    /**
+     * At most this many logit elements per chunk: 32M floats = 128 MB, whatever the vocabulary. Not smaller: each
+     * chunk's two products pass over the whole [V, H] head, and BLAS repacks it every call, so GPT-2's head at
+     * 4 x 256 tokens ran at about 100 GFLOP/s in chunks of 166 rows (8M floats) and about 130 in chunks of 512.
+     */
+    static final long CHUNK_ELEMENTS = 32L << 20;
 
     private TokenLoss() {
     }
 
-    static int chunkRows(long rows, long vocab) {
-        return (int) Math.max(1, Math.min(rows, CHUNK_ELEMENTS / vocab));
+    /** Rows per chunk: as few chunks as chunkElements logits each allow, of equal size but the last. */
+    static int chunkRows(long rows, long vocab, long chunkElements) {
+        long chunks = Math.max(1, (rows * vocab + chunkElements - 1) / chunkElements);
+        return (int) Math.max(1, (rows + chunks - 1) / chunks);
     }
 
     /**
@@ -30,7 +34,13 @@ final class TokenLoss {
      * @param dHead   the head's gradient accumulator, or null when it is frozen
      */
     static double apply(INDArray hidden, INDArray head, int[] targets, INDArray dHidden, INDArray dHead, Buffers buf) {
-        return apply(hidden, head, targets, dHidden, dHead, buf, null, 1);
+        return apply(hidden, head, targets, dHidden, dHead, buf, null, 1, CHUNK_ELEMENTS);
+    }
+
+    /** As {@link #apply(INDArray, INDArray, int[], INDArray, INDArray, Buffers)} with another chunk budget. */
+    static double apply(INDArray hidden, INDArray head, int[] targets, INDArray dHidden, INDArray dHead, Buffers buf,
+                        long chunkElements) {
+        return apply(hidden, head, targets, dHidden, dHead, buf, null, 1, chunkElements);
     }
 
     /**
@@ -38,15 +48,15 @@ final class TokenLoss {
      * r·seqLen … (r+1)·seqLen − 1, added in position order from zero (as the loss of a one-row batch is).
      */
     static void rowSums(INDArray hidden, INDArray head, int[] targets, int seqLen, double[] rowSums, Buffers buf) {
-        apply(hidden, head, targets, null, null, buf, rowSums, seqLen);
+        apply(hidden, head, targets, null, null, buf, rowSums, seqLen, CHUNK_ELEMENTS);
     }
 
     private static double apply(INDArray hidden, INDArray head, int[] targets, INDArray dHidden, INDArray dHead,
-                                Buffers buf, double[] rowSums, int seqLen) {
+                                Buffers buf, double[] rowSums, int seqLen, long chunkElements) {
         StepProfiler.enter(StepProfiler.Part.LOSS);
         long n = hidden.size(0);
         long vocab = head.size(0);
-        int chunk = chunkRows(n, vocab);
+        int chunk = chunkRows(n, vocab, chunkElements);
         double loss = 0;
         for (int r0 = 0; r0 < n; r0 += chunk) {
             int rows = (int) Math.min(chunk, n - r0);
@@ -91,9 +101,11 @@ final class TokenLoss {
                     logits.putScalar(i, target, logits.getDouble(i, target) - 1.0); // softmax − one-hot
                 }
             }
-            INDArray w = Nd4j.create(weight, new long[] {rows}, logits.dataType());
-            logits.muliColumnVector(w); // positions without a target contribute nothing
-            NativeArrays.close(w);
+            for (int i = 0; i < rows; i++) {
+                if (weight[i] == 0) {
+                    logits.getRow(i).assign(0); // a position without a target contributes nothing
+                }
+            }
             INDArray dh = dHidden.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all()); // [C, H]
             Ops.gemm(logits, head, dh, false, false, 1.0, 0.0); // [C, V]·[V, H]
             if (dHead != null) {

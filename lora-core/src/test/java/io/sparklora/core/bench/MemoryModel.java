@@ -26,8 +26,8 @@ import java.util.Map;
  *   <li>working set ({@code CausalLm.workingSetBytes()}): the arrays a layer saves for its backward pass
  *       ({@code buf.get(slot + ...)} in Gpt2Block, LlamaBlock, CausalAttention, Linear, LayerNorm, RmsNorm), of which
  *       the attention probabilities [B, heads, T, T] are the one part quadratic in T; each layer's input [N, hidden]
- *       (the residual stream); the loss's logits chunk ({@code TokenLoss.CHUNK_ELEMENTS} elements, plus a second,
- *       smaller one when N is not a multiple of the chunk's rows); the per-step scratch and gradient arrays
+ *       (the residual stream); the loss's logits chunk (at most {@code TokenLoss.CHUNK_ELEMENTS} elements, in equal chunks
+ *       but the last); the per-step scratch and gradient arrays
  *       ({@code scratch.*}, {@code grad.*}) every layer shares; and the constants (causal mask, rotary tables).
  *       Without checkpointing every layer keeps its saved arrays; with it, one layer's set is kept and reused while
  *       each layer is recomputed during the backward pass.</li>
@@ -194,7 +194,7 @@ public final class MemoryModel {
 
         private void loss() {
             long vocab = c.vocabSize();
-            long chunk = Math.max(1, Math.min(n, TokenLossChunk.ELEMENTS / vocab));
+            long chunk = TokenLossChunk.rows(n, vocab);
             for (long r0 = 0; r0 < n; r0 += chunk) {
                 long r = Math.min(chunk, n - r0);
                 get("loss.logits", r, vocab);
@@ -329,7 +329,7 @@ public final class MemoryModel {
                 get(s + ".fc", n, inner);
                 linearForward(s, "mlp.c_fc", m.get(2));
                 get(inputName(s, "gelu", m.get(3)), n, inner);
-                get(s + ".gelu.tanh", n, inner);
+                get(s + ".gelu.sigmoid", n, inner);
                 linearForward(s, "mlp.c_proj", m.get(3));
                 return;
             }

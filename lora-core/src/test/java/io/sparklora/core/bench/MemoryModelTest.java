@@ -34,8 +34,8 @@ class MemoryModelTest {
     /** Grouped-query heads and q/k/v biases, as Qwen2. */
     static final ModelConfig QWEN2 = new ModelConfig(ModelFamily.LLAMA, "qwen2", 101, 32, 3, 4, 2, 8, 48, 64, 1e-6, 1e6,
             true, true, false, false, 0);
-    /** A vocabulary wide enough that the loss's logits come in two chunks of different sizes (11 and 5 rows). */
-    static final ModelConfig WIDE_VOCAB = new ModelConfig(ModelFamily.LLAMA, "llama", 700_001, 8, 2, 2, 2, 4, 16, 64,
+    /** A vocabulary wide enough that the loss's logits come in two chunks (of 8 rows). */
+    static final ModelConfig WIDE_VOCAB = new ModelConfig(ModelFamily.LLAMA, "llama", 2_100_001, 8, 2, 2, 2, 4, 16, 64,
             1e-6, 1e4, true, false, false, false, 0);
 
     static Stream<Arguments> cases() {

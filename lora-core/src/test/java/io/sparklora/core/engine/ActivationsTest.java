@@ -11,6 +11,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ActivationsTest {
     private static final int N = 41;
 
+    static {
+        io.sparklora.core.backend.CpuBuild.select(); // before ND4J loads its native library, whichever test runs first
+    }
+
     private static INDArray inputs() {
         return Nd4j.linspace(-8, 8, N, DataType.DOUBLE).reshape(1, N);
     }
@@ -43,9 +47,9 @@ class ActivationsTest {
         INDArray dy = Nd4j.ones(DataType.DOUBLE, 1, N);
         INDArray y = Nd4j.create(DataType.DOUBLE, 1, N);
         INDArray du = Nd4j.create(DataType.DOUBLE, 1, N);
-        INDArray t = Nd4j.create(DataType.DOUBLE, 1, N);
-        Activations.geluTanhForward(u, y, t);
-        Activations.geluTanhBackward(u, t, dy, du, new Buffers(DataType.DOUBLE));
+        INDArray s = Nd4j.create(DataType.DOUBLE, 1, N);
+        Activations.geluTanhForward(u, y, s);
+        Activations.geluTanhBackward(u, s, dy, du, new Buffers(DataType.DOUBLE));
         for (int i = 0; i < N; i++) {
             double x = u.getDouble(0, i);
             double h = 1e-6;
