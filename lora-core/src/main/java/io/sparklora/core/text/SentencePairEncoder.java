@@ -10,8 +10,9 @@ import java.util.Objects;
 import java.util.OptionalInt;
 
 /**
- * An encoder's input rows from one text or a sentence pair, as Hugging Face's tokenizers build them: BERT
- * {@code [CLS] a [SEP] b [SEP]} with token types 0 for the first segment and 1 for the second; RoBERTa / XLM-R
+ * An encoder's input rows from one text or a sentence pair, as Hugging Face's tokenizers build them: BERT and
+ * DeBERTa-v2/v3 {@code [CLS] a [SEP] b [SEP]} with token types 0 for the first segment and 1 for the second (a
+ * DeBERTa without token types ignores them); RoBERTa / XLM-R
  * {@code <s> a </s></s> b </s>}, all types 0. Too long a row is cut as "longest_first" does: one token at a time
  * from the end of the longer text (of the second on a tie) until the row fits.
  */
@@ -45,7 +46,7 @@ public final class SentencePairEncoder {
      */
     public SentencePairEncoder(TextTokenizer tokenizer, ModelFamily family, int padTokenId) {
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
-        this.bert = family == ModelFamily.BERT;
+        this.bert = family != ModelFamily.ROBERTA; // BERT's template: BERT and DeBERTa
         if (!family.isEncoder()) {
             throw new IllegalArgumentException(family + " is a decoder: sentence pairs are for encoders");
         }
@@ -62,8 +63,8 @@ public final class SentencePairEncoder {
     private int special(String token) {
         OptionalInt id = tokenizer.tokenId(token);
         if (id.isEmpty()) {
-            throw new IllegalArgumentException("the tokenizer has no " + token + " token, which a " + (bert ? "BERT" : "RoBERTa")
-                    + " input row needs; use the model's own tokenizer.json");
+            throw new IllegalArgumentException("the tokenizer has no " + token + " token, which a " + (bert ? "BERT or DeBERTa"
+                    : "RoBERTa") + " input row needs; use the model's own tokenizer.json");
         }
         return id.getAsInt();
     }
