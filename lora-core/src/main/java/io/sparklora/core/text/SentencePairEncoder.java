@@ -19,6 +19,7 @@ import java.util.OptionalInt;
 public final class SentencePairEncoder {
     private final TextTokenizer tokenizer;
     private final boolean bert;
+    private final String familyName;
     private final int cls;
     private final int sep;
     private final int pad;
@@ -47,6 +48,11 @@ public final class SentencePairEncoder {
     public SentencePairEncoder(TextTokenizer tokenizer, ModelFamily family, int padTokenId) {
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         this.bert = family != ModelFamily.ROBERTA; // BERT's template: BERT and DeBERTa
+        this.familyName = switch (family) {
+            case ROBERTA -> "RoBERTa";
+            case DEBERTA_V2 -> "DeBERTa";
+            default -> "BERT";
+        };
         if (!family.isEncoder()) {
             throw new IllegalArgumentException(family + " is a decoder: sentence pairs are for encoders");
         }
@@ -63,8 +69,8 @@ public final class SentencePairEncoder {
     private int special(String token) {
         OptionalInt id = tokenizer.tokenId(token);
         if (id.isEmpty()) {
-            throw new IllegalArgumentException("the tokenizer has no " + token + " token, which a " + (bert ? "BERT or DeBERTa"
-                    : "RoBERTa") + " input row needs; use the model's own tokenizer.json");
+            throw new IllegalArgumentException("the tokenizer has no " + token + " token, which a " + familyName
+                    + " input row needs; use the model's own tokenizer.json");
         }
         return id.getAsInt();
     }
