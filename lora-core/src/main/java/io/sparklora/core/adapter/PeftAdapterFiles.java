@@ -9,6 +9,7 @@ import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.lora.ParameterLayout;
 import io.sparklora.core.lora.TargetModules;
 import io.sparklora.core.model.BaseModel;
+import io.sparklora.core.model.DebertaLayout;
 import io.sparklora.core.model.EncoderLayout;
 import io.sparklora.core.model.ModelFamily;
 import io.sparklora.core.model.ModelLayout;
@@ -63,7 +64,8 @@ public final class PeftAdapterFiles {
 
     /**
      * adapter_config.json with the fields PEFT writes for a LoRA adapter: CAUSAL_LM for a decoder; SEQ_CLS for an
-     * encoder, whose head PeftModelForSequenceClassification saves as modules_to_save ["classifier", "score"].
+     * encoder, whose head PeftModelForSequenceClassification saves as modules_to_save ["classifier", "score"] (and
+     * DeBERTa's "pooler").
      */
     static ObjectNode configJson(PeftAdapter adapter, LoraPlan plan, ModelFamily family) {
         LoraConfig c = plan.config();
@@ -86,7 +88,8 @@ public final class PeftAdapterFiles {
         boolean seqCls = !plan.headNames().isEmpty();
         if (seqCls) {
             ArrayNode saved = n.putArray("modules_to_save");
-            EncoderLayout.PEFT_MODULES_TO_SAVE.forEach(saved::add);
+            (family == ModelFamily.DEBERTA_V2 ? DebertaLayout.PEFT_MODULES_TO_SAVE : EncoderLayout.PEFT_MODULES_TO_SAVE)
+                    .forEach(saved::add);
         } else {
             n.putNull("modules_to_save");
         }

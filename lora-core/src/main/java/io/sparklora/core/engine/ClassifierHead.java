@@ -4,17 +4,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The first token's hidden state → dense → tanh → dense → logits [B, L], forward and backward: BERT's pooler and
- * classifier, RoBERTa's classifier.dense and classifier.out_proj (the same computation under other names).
+ * The first token's hidden state → dense → tanh (or GELU) → dense → logits [B, L], forward and backward: BERT's
+ * pooler and classifier, RoBERTa's classifier.dense and classifier.out_proj (the same computation under other
+ * names), DeBERTa's ContextPooler (dense, pooler_hidden_act) and classifier.
  */
 final class ClassifierHead {
     private static final String SLOT = "head";
     private final Linear dense;
     private final Linear out;
+    private final boolean gelu;
 
-    ClassifierHead(Linear dense, Linear out) {
+    /** @param gelu the exact GELU after the dense map (DeBERTa's pooler_hidden_act gelu) rather than tanh */
+    ClassifierHead(Linear dense, Linear out, boolean gelu) {
         this.dense = dense;
         this.out = out;
+        this.gelu = gelu;
     }
 
     /** hidden: [B·T, H] → logits: [B, L]. */
@@ -29,7 +33,11 @@ final class ClassifierHead {
         INDArray pre = buf.get("head.pre", rows, h);
         dense.forward(cls, pre, buf, SLOT, dropoutSeed);
         INDArray pooled = buf.get("head.pooled", rows, h);
-        Ops.tanh(pre, pooled);
+        if (gelu) {
+            Activations.geluErfForward(pre, pooled, buf.get("head.cdf", rows, h));
+        } else {
+            Ops.tanh(pre, pooled);
+        }
         out.forward(pooled, logits, buf, SLOT, dropoutSeed);
     }
 
@@ -40,7 +48,11 @@ final class ClassifierHead {
         INDArray dPooled = buf.get("head.dpooled", rows, h);
         out.backward(pooled, dLogits, dPooled, false, buf, SLOT, dropoutOn);
         INDArray dPre = buf.get("head.dpre", rows, h);
-        dPre.assign(pooled).muli(pooled).rsubi(1.0).muli(dPooled); // tanh' = 1 − tanh²
+        if (gelu) {
+            Activations.geluErfBackward(buf.get("head.pre", rows, h), buf.get("head.cdf", rows, h), dPooled, dPre);
+        } else {
+            dPre.assign(pooled).muli(pooled).rsubi(1.0).muli(dPooled); // tanh' = 1 − tanh²
+        }
         INDArray dCls = buf.get("head.dcls", rows, h);
         dense.backward(buf.get("head.cls", rows, h), dPre, dCls, false, buf, SLOT, dropoutOn);
         dHidden.assign(0);

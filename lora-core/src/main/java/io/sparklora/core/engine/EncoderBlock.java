@@ -12,7 +12,7 @@ import java.util.function.BiFunction;
  * One BERT/RoBERTa layer, post-LN: h = LN₁(x + dense(attention(x))), out = LN₂(h + output(gelu(intermediate(h)))),
  * bidirectional attention over the row's unpadded keys. Forward and backward side by side.
  */
-final class EncoderBlock {
+final class EncoderBlock implements EncoderLayer {
     private final int hidden;
     private final int inner;
     private final int heads;
@@ -49,8 +49,8 @@ final class EncoderBlock {
         return a.reshape(rows, a.size(0) / rows, heads, headDim); // [B, T, H, D], a view
     }
 
-    /** x: [N, H] → out: [N, H]; saves under {@code slot} what backward needs (x itself is kept by the caller). */
-    void forward(INDArray x, INDArray out, Window window, Buffers buf, String slot, Long dropoutSeed) {
+    @Override
+    public void forward(INDArray x, INDArray out, Window window, Buffers buf, String slot, Long dropoutSeed) {
         int rows = window.rows();
         long n = x.size(0);
         INDArray q = buf.get("scratch.fwd.q", n, hidden);
@@ -76,11 +76,8 @@ final class EncoderBlock {
         outNorm.forward(sum, out, buf, slot);
     }
 
-    /**
-     * dOut: [N, H] → dx: [N, H] (overwritten; null when not needed), from what forward saved under {@code slot}
-     * and the layer input x; adds the trainable parameters' gradients to their accumulators.
-     */
-    void backward(INDArray x, INDArray dOut, INDArray dx, int rows, Buffers buf, String slot, boolean dropoutOn) {
+    @Override
+    public void backward(INDArray x, INDArray dOut, INDArray dx, int rows, Buffers buf, String slot, boolean dropoutOn) {
         long n = x.size(0);
         INDArray dSum = buf.get("grad.sum", n, hidden); // d(output + h)
         dSum.assign(0);

@@ -8,7 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * An encoder's input: LayerNorm(word[id] + position[pos] + token_type[type]) per token. Backward, only in full
  * fine-tuning, scatter-adds each token's gradient into the three tables' rows.
  */
-final class EncoderEmbeddings {
+final class EncoderEmbeddings implements EncoderInput {
     private static final String SLOT = "embeddings";
     private final Params params;
     private final String words;
@@ -24,13 +24,15 @@ final class EncoderEmbeddings {
         this.norm = new LayerNorm(layout.embeddingNorm(), "LayerNorm", params, layout.config().normEps());
     }
 
-    /** Whether any table or the norm trains (full fine-tuning): only then does backward run. */
-    boolean trains() {
+    @Override
+    public boolean trains() {
         return params.gradient(words) != null || params.gradient(norm.weightName()) != null;
     }
 
-    /** ids, positionIds, typeIds: [N] → out: [N, H]. */
-    void forward(int[] ids, int[] positionIds, int[] typeIds, INDArray out, Buffers buf) {
+    @Override
+    public void forward(SequenceBatch batch, int[] positionIds, INDArray out, Buffers buf) {
+        int[] ids = batch.tokens();
+        int[] typeIds = batch.tokenTypes();
         StepProfiler.enter(StepProfiler.Part.EMBEDDING);
         long n = ids.length;
         long h = out.size(1);
@@ -45,25 +47,33 @@ final class EncoderEmbeddings {
         norm.forward(sum, out, buf, SLOT);
     }
 
-    /** dOut: [N, H] → the tables' and the norm's gradients. */
-    void backward(int[] ids, int[] positionIds, int[] typeIds, INDArray dOut, Buffers buf) {
+    @Override
+    public void backward(SequenceBatch batch, int[] positionIds, INDArray dOut, Buffers buf) {
+        int[] ids = batch.tokens();
+        int[] typeIds = batch.tokenTypes();
         long n = ids.length;
         INDArray dSum = buf.get("scratch.embed.dsum", n, dOut.size(1));
         dSum.assign(0);
         norm.backwardAdd(dOut, dSum, buf, SLOT);
         StepProfiler.enter(StepProfiler.Part.EMBEDDING);
-        scatter(words, ids, dSum);
-        scatter(positions, positionIds, dSum);
-        scatter(types, typeIds, dSum);
+        scatter(params, words, ids, dSum);
+        scatter(params, positions, positionIds, dSum);
+        scatter(params, types, typeIds, dSum);
         StepProfiler.exit();
     }
 
-    private void scatter(String table, int[] rowIds, INDArray d) {
+    /** Adds row i of d to row rowIds[i] of the table's gradient, when the table trains. */
+    static void scatter(Params params, String table, int[] rowIds, INDArray d) {
         INDArray grad = params.gradient(table);
         if (grad != null) {
-            for (int i = 0; i < rowIds.length; i++) {
-                grad.getRow(rowIds[i]).addi(d.getRow(i)); // row by row, so repeated ids add up
-            }
+            scatterInto(grad, rowIds, d);
+        }
+    }
+
+    /** target[rowIds[i]] += d[i], row by row, so repeated ids add up. */
+    static void scatterInto(INDArray target, int[] rowIds, INDArray d) {
+        for (int i = 0; i < rowIds.length; i++) {
+            target.getRow(rowIds[i]).addi(d.getRow(i));
         }
     }
 }

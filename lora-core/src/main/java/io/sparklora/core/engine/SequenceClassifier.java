@@ -6,6 +6,9 @@ import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.lora.ParameterLayout;
 import io.sparklora.core.model.Arrays2;
 import io.sparklora.core.model.BaseModel;
+import io.sparklora.core.model.ClassifierLayout;
+import io.sparklora.core.model.DebertaLayout;
+import io.sparklora.core.model.DebertaSettings;
 import io.sparklora.core.model.EncoderConfig;
 import io.sparklora.core.model.EncoderLayout;
 import io.sparklora.core.model.LinearModule;
@@ -23,8 +26,9 @@ import java.util.Map;
 import java.util.function.BiFunction;
 
 /**
- * A BERT or RoBERTa sequence classifier for training and scoring: embeddings, post-LN encoder blocks and the
- * classification head, each with its forward and hand-written backward pass over arrays the engine owns.
+ * A BERT, RoBERTa or DeBERTa-v2/v3 sequence classifier for training and scoring: embeddings, post-LN encoder blocks
+ * (DeBERTa's with disentangled relative-position attention) and the classification head, each with its forward and
+ * hand-written backward pass over arrays the engine owns.
  * <p>
  * LoRA mode trains the plan's A and B and the head (PEFT's modules_to_save); with no plan, the head alone (or nothing
  * that matters, for scoring a merged model). Full mode trains every weight and the head. The head starts from the
@@ -42,8 +46,9 @@ public final class SequenceClassifier implements AutoCloseable {
     private final Params params;
     private final Buffers buf;
     private final Buffers constants;
-    private final EncoderEmbeddings embeddings;
-    private final List<EncoderBlock> blocks = new ArrayList<>();
+    private final EncoderInput embeddings;
+    private final List<EncoderLayer> blocks = new ArrayList<>();
+    private final RelativePositions relative; // DeBERTa's; null for BERT and RoBERTa
     private final ClassifierHead head;
 
     private SequenceClassifier(BaseModel base, LoraPlan plan, EngineSpec spec) {
@@ -51,7 +56,7 @@ public final class SequenceClassifier implements AutoCloseable {
         this.spec = spec;
         ModelConfig c = base.config();
         this.encoder = c.encoderConfig();
-        EncoderLayout layout = (EncoderLayout) base.layout();
+        ClassifierLayout layout = (ClassifierLayout) base.layout();
         this.params = new Params(base, trainableLayout(layout, plan, spec.mode()), spec.dtype());
         this.buf = new Buffers(spec.dtype());
         this.constants = new Buffers(spec.dtype());
@@ -76,19 +81,29 @@ public final class SequenceClassifier implements AutoCloseable {
                     : new Linear(module, name, params, adapter, loraIndex.get(module.path()), plan.config().scale(),
                     plan.config().dropout());
         };
-        this.embeddings = new EncoderEmbeddings(layout, params);
-        for (int i = 0; i < c.numLayers(); i++) {
-            blocks.add(new EncoderBlock(c, i, params, linear, constants));
+        DebertaSettings deberta = encoder.deberta();
+        if (layout instanceof DebertaLayout debertaLayout) {
+            this.embeddings = new DebertaEmbeddings(debertaLayout, params);
+            this.relative = new RelativePositions(debertaLayout, params);
+            for (int i = 0; i < c.numLayers(); i++) {
+                blocks.add(new DebertaBlock(c, i, params, linear, relative));
+            }
+        } else {
+            this.embeddings = new EncoderEmbeddings((EncoderLayout) layout, params);
+            this.relative = null;
+            for (int i = 0; i < c.numLayers(); i++) {
+                blocks.add(new EncoderBlock(c, i, params, linear, constants));
+            }
         }
         List<LinearModule> headModules = layout.headModules();
-        Linear first = c.family() == ModelFamily.BERT ? linear.apply(layout.pooler().orElseThrow(), "pooler")
+        Linear first = c.family() == ModelFamily.BERT ? linear.apply(((EncoderLayout) layout).pooler().orElseThrow(), "pooler")
                 : linear.apply(headModules.get(0), "classifier.dense");
         Linear last = linear.apply(headModules.get(headModules.size() - 1), "classifier.out");
-        this.head = new ClassifierHead(first, last);
+        this.head = new ClassifierHead(first, last, deberta != null && deberta.poolerGelu());
     }
 
     /** LoRA: the plan's adapter pairs, then the head; full: every weight, then the head. */
-    private static ParameterLayout trainableLayout(EncoderLayout layout, LoraPlan plan, TrainingMode mode) {
+    private static ParameterLayout trainableLayout(ClassifierLayout layout, LoraPlan plan, TrainingMode mode) {
         LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
         if (mode == TrainingMode.FULL) {
             shapes.putAll(layout.parameterShapes());
@@ -150,7 +165,10 @@ public final class SequenceClassifier implements AutoCloseable {
         return params.trainableVector();
     }
 
-    /** The ids each token's position embedding is read at: 0 … T−1 (BERT); counted from pad_token_id + 1 over the non-padding ids (RoBERTa). */
+    /**
+     * The ids each token's position embedding is read at: 0 … T−1 (BERT, DeBERTa); counted from pad_token_id + 1
+     * over the non-padding ids (RoBERTa).
+     */
     int[] positionIds(SequenceBatch batch) {
         int t = batch.seqLen();
         int[] pos = new int[batch.tokens().length];
@@ -159,7 +177,7 @@ public final class SequenceClassifier implements AutoCloseable {
             int count = 0;
             for (int i = 0; i < t; i++) {
                 int k = r * t + i;
-                if (base.config().family() == ModelFamily.BERT) {
+                if (base.config().family() != ModelFamily.ROBERTA) {
                     pos[k] = i;
                 } else if (batch.tokens()[k] != pad) {
                     pos[k] = pad + ++count; // Hugging Face: cumsum(ids != pad) + pad over real tokens, pad for padding
@@ -181,14 +199,16 @@ public final class SequenceClassifier implements AutoCloseable {
                         + "; the tokenizer does not match the model");
             }
             int type = batch.tokenTypes()[i];
-            if (type < 0 || type >= encoder.typeVocabSize()) {
+            boolean typesIgnored = encoder.typeVocabSize() == 0; // DeBERTa without types ignores them, as transformers
+            if (!typesIgnored && (type < 0 || type >= encoder.typeVocabSize())) {
                 throw new IllegalArgumentException("token type " + type + " at row " + i / batch.seqLen() + ", position "
                         + i % batch.seqLen() + " is outside the model's " + encoder.typeVocabSize() + " token type(s)"
                         + (encoder.typeVocabSize() == 1 ? "; " + c.modelType() + " has no sentence-pair types: pass 0" : ""));
             }
         }
         int[] positions = positionIds(batch);
-        for (int i = 0; i < positions.length; i++) {
+        boolean absolute = encoder.deberta() == null || encoder.deberta().positionBiasedInput();
+        for (int i = 0; absolute && i < positions.length; i++) { // relative positions alone have no limit
             if (positions[i] >= c.maxPositions()) {
                 throw new IllegalArgumentException("row " + i / batch.seqLen() + " needs position " + positions[i]
                         + " but the model has " + c.maxPositions() + " positions (max_position_embeddings); truncate the rows");
@@ -254,7 +274,10 @@ public final class SequenceClassifier implements AutoCloseable {
     private INDArray forwardLogits(SequenceBatch batch, int[] positions, Window window, Long dropoutSeed, boolean training) {
         long n = batch.tokens().length;
         INDArray x = layerInput(0, n, training);
-        embeddings.forward(batch.tokens(), positions, batch.tokenTypes(), x, buf);
+        embeddings.forward(batch, positions, x, buf);
+        if (relative != null) {
+            relative.forward(batch.seqLen(), buf, training);
+        }
         for (int l = 0; l < blocks.size(); l++) {
             INDArray out = layerInput(l + 1, n, training);
             blocks.get(l).forward(x, out, window, buf, slot(l, training), dropoutSeed);
@@ -345,7 +368,10 @@ public final class SequenceClassifier implements AutoCloseable {
             spare = t;
         }
         if (embeddingsTrain) {
-            embeddings.backward(batch.tokens(), positions, batch.tokenTypes(), dx, buf);
+            embeddings.backward(batch, positions, dx, buf);
+        }
+        if (relative != null && relative.trains()) {
+            relative.backward(buf);
         }
         Map<String, INDArray> grads = new LinkedHashMap<>();
         for (String name : params.trainable().names()) {

@@ -85,7 +85,7 @@ public record LoraPlan(LoraConfig config, List<LoraModule> modules, ParameterLay
         if (base.hasHead()) {
             headNames().forEach(n -> head.put(n, io.sparklora.core.model.Arrays2.toFloats(base.weight(n))));
         } else {
-            head.putAll(((io.sparklora.core.model.EncoderLayout) base.layout()).initialHead(config.seed()));
+            head.putAll(((io.sparklora.core.model.ClassifierLayout) base.layout()).initialHead(config.seed()));
         }
         for (String name : headNames()) {
             float[] v = head.get(name);

@@ -114,6 +114,7 @@ public sealed interface TargetModules extends java.io.Serializable {
             case GPT2 -> new Names(List.of("c_attn"));
             case LLAMA -> new Names(List.of("q_proj", "v_proj"));
             case BERT, ROBERTA -> new Names(List.of("query", "value"));
+            case DEBERTA_V2 -> new Names(List.of("query_proj", "value_proj"));
         };
     }
 

@@ -5,16 +5,25 @@ import java.util.List;
 
 /**
  * What an encoder's config.json adds to the shared hyper-parameters: the token-type table, the padding id (RoBERTa
- * counts positions from it), and the sequence-classification head.
+ * counts positions from it), the sequence-classification head, and DeBERTa's relative attention.
  *
+ * @param typeVocabSize     token types; DeBERTa may have none (0: token_type_ids are ignored)
  * @param labels            the class names in id order (config.json's id2label), one per logit
  * @param initializerRange  the standard deviation Hugging Face draws a new head's weights from
+ * @param deberta           DeBERTa-v2/v3's settings; null for BERT and RoBERTa
  */
 public record EncoderConfig(int typeVocabSize, int padTokenId, List<String> labels, ProblemType problemType,
-                            double initializerRange) {
+                            double initializerRange, DebertaSettings deberta) {
+    /** A BERT or RoBERTa encoder. */
+    public EncoderConfig(int typeVocabSize, int padTokenId, List<String> labels, ProblemType problemType,
+                         double initializerRange) {
+        this(typeVocabSize, padTokenId, labels, problemType, initializerRange, null);
+    }
+
     public EncoderConfig {
-        if (typeVocabSize <= 0) {
-            throw new IllegalArgumentException("type_vocab_size must be > 0, got " + typeVocabSize);
+        if (typeVocabSize < (deberta == null ? 1 : 0)) {
+            throw new IllegalArgumentException("type_vocab_size must be > " + (deberta == null ? 0 : -1) + ", got "
+                    + typeVocabSize);
         }
         if (padTokenId < 0) {
             throw new IllegalArgumentException("pad_token_id must be >= 0, got " + padTokenId);
@@ -50,6 +59,6 @@ public record EncoderConfig(int typeVocabSize, int padTokenId, List<String> labe
 
     /** The same encoder with another head (the task's labels and problem type). */
     public EncoderConfig withHead(List<String> newLabels, ProblemType newProblem) {
-        return new EncoderConfig(typeVocabSize, padTokenId, newLabels, newProblem, initializerRange);
+        return new EncoderConfig(typeVocabSize, padTokenId, newLabels, newProblem, initializerRange, deberta);
     }
 }

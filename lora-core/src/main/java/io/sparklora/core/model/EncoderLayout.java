@@ -13,13 +13,13 @@ import java.util.Optional;
  * The classification head is not part of a pretrained base: a checkpoint may hold it (a fine-tuned or merged model)
  * or not (then it is initialised as Hugging Face does), which is why it is listed apart from the parameters.
  */
-public record EncoderLayout(ModelConfig config) implements ModelLayout {
+public record EncoderLayout(ModelConfig config) implements ClassifierLayout {
     /** PEFT's modules_to_save for a SEQ_CLS adapter (PeftModelForSequenceClassification adds both names). */
     public static final List<String> PEFT_MODULES_TO_SAVE = List.of("classifier", "score");
 
     public EncoderLayout {
-        if (!config.family().isEncoder()) {
-            throw new IllegalArgumentException(config.modelType() + " is not an encoder");
+        if (config.family() != ModelFamily.BERT && config.family() != ModelFamily.ROBERTA) {
+            throw new IllegalArgumentException(config.modelType() + " is not a BERT or RoBERTa encoder");
         }
     }
 
@@ -30,6 +30,11 @@ public record EncoderLayout(ModelConfig config) implements ModelLayout {
     /** "bert." or "roberta." (XLM-R checkpoints use "roberta." too). */
     public String prefix() {
         return bert() ? "bert." : "roberta.";
+    }
+
+    @Override
+    public List<String> peftModulesToSave() {
+        return PEFT_MODULES_TO_SAVE;
     }
 
     public String layer(int i) {
@@ -113,7 +118,7 @@ public record EncoderLayout(ModelConfig config) implements ModelLayout {
 
     @Override
     public List<LinearModule> linearModules() {
-        List<LinearModule> all = new ArrayList<>(ModelLayout.super.linearModules());
+        List<LinearModule> all = new ArrayList<>(ClassifierLayout.super.linearModules());
         pooler().ifPresent(all::add);
         return all;
     }
@@ -122,41 +127,13 @@ public record EncoderLayout(ModelConfig config) implements ModelLayout {
      * The head's linear maps, applied to the first token's hidden state: BERT's classifier (after the pooler), or
      * RoBERTa's classifier.dense (then tanh) and classifier.out_proj.
      */
+    @Override
     public List<LinearModule> headModules() {
         int h = config.hiddenSize();
         int labels = config.encoderConfig().numLabels();
         return bert() ? List.of(new LinearModule("classifier", h, labels, true, false))
                 : List.of(new LinearModule("classifier.dense", h, h, true, false),
                 new LinearModule("classifier.out_proj", h, labels, true, false));
-    }
-
-    @Override
-    public LinkedHashMap<String, long[]> headShapes() {
-        LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
-        for (LinearModule m : headModules()) {
-            Gpt2Layout.putLinear(shapes, m);
-        }
-        return shapes;
-    }
-
-    /**
-     * A new head as Hugging Face initialises one: weights ~ N(0, σ²) with σ = initializer_range, biases 0; by
-     * name, in {@link #headShapes()} order, a pure function of the seed.
-     */
-    public LinkedHashMap<String, float[]> initialHead(long seed) {
-        java.util.Random rng = new java.util.Random(seed);
-        double std = config.encoderConfig().initializerRange();
-        LinkedHashMap<String, float[]> values = new LinkedHashMap<>();
-        for (java.util.Map.Entry<String, long[]> e : headShapes().entrySet()) {
-            float[] v = new float[(int) java.util.Arrays.stream(e.getValue()).reduce(1, Math::multiplyExact)];
-            if (e.getKey().endsWith(".weight")) {
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (std * rng.nextGaussian());
-                }
-            }
-            values.put(e.getKey(), v);
-        }
-        return values;
     }
 
     @Override

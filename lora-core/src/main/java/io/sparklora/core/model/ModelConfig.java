@@ -94,6 +94,10 @@ public record ModelConfig(
             throw new IllegalArgumentException(family.isEncoder() ? modelType + " is an encoder: it needs its encoder settings"
                     : modelType + " is a decoder: it has no encoder settings");
         }
+        if (encoder != null && (family == ModelFamily.DEBERTA_V2) != (encoder.deberta() != null)) {
+            throw new IllegalArgumentException(family == ModelFamily.DEBERTA_V2
+                    ? modelType + " needs DeBERTa's relative-attention settings" : modelType + " has no DeBERTa settings");
+        }
         if (family.isEncoder() && (numKvHeads != numHeads || headDim * numHeads != hiddenSize || ropeScaling.type() != RopeScaling.Type.NONE)) {
             throw new IllegalArgumentException(modelType + ": an encoder has plain multi-head attention (head_dim = "
                     + "hidden_size / num_attention_heads, no key/value groups, no rotary scaling)");

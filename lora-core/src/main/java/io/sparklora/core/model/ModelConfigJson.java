@@ -42,6 +42,7 @@ public final class ModelConfigJson {
             case GPT2 -> parseGpt2(f, modelType);
             case LLAMA -> parseLlama(f, modelType);
             case BERT, ROBERTA -> parseEncoder(f, modelType, family);
+            case DEBERTA_V2 -> DebertaConfigJson.parse(f, modelType);
         };
     }
 
@@ -108,19 +109,15 @@ public final class ModelConfigJson {
             throw new IllegalArgumentException(f.source + ": position_embedding_type \"" + positions
                     + "\" is not supported; supported: absolute");
         }
-        List<String> labels = labels(f);
-        ProblemType problem = f.root.hasNonNull("problem_type")
-                ? ProblemType.parse(f.requiredText("problem_type"), f.source) : ProblemType.defaultFor(labels.size());
-        EncoderConfig encoder = new EncoderConfig(f.requiredInt("type_vocab_size"),
-                f.root.hasNonNull("pad_token_id") ? f.requiredInt("pad_token_id") : (family == ModelFamily.BERT ? 0 : 1),
-                labels, problem, f.optionalDouble("initializer_range", 0.02));
+        EncoderConfig encoder = encoderHead(f, f.requiredInt("type_vocab_size"),
+                f.root.hasNonNull("pad_token_id") ? f.requiredInt("pad_token_id") : (family == ModelFamily.BERT ? 0 : 1), null);
         return ModelConfig.encoder(family, modelType, f.requiredInt("vocab_size"), f.requiredInt("hidden_size"),
                 f.requiredInt("num_hidden_layers"), f.requiredInt("num_attention_heads"), f.requiredInt("intermediate_size"),
                 f.requiredInt("max_position_embeddings"), f.optionalDouble("layer_norm_eps", 1e-12), encoder);
     }
 
     /** The class names in id order from id2label (ids 0 … n−1, each once), else num_labels, else Hugging Face's 2. */
-    private static List<String> labels(Fields f) {
+    static List<String> labels(Fields f) {
         JsonNode map = f.root.get("id2label");
         if (map == null || map.isNull()) {
             return EncoderConfig.defaultLabels(f.root.hasNonNull("num_labels") ? f.requiredInt("num_labels") : 2);
@@ -206,17 +203,32 @@ public final class ModelConfigJson {
                 n.put("initializer_range", e.initializerRange());
                 n.put("hidden_dropout_prob", 0.1);
                 n.put("attention_probs_dropout_prob", 0.1);
-                ObjectNode id2label = n.putObject("id2label");
-                ObjectNode label2id = n.putObject("label2id");
-                for (int i = 0; i < e.numLabels(); i++) {
-                    id2label.put(Integer.toString(i), e.labels().get(i));
-                    label2id.put(e.labels().get(i), i);
-                }
-                n.put("problem_type", e.problemType().hfName());
+                writeHead(e, n);
             }
+            case DEBERTA_V2 -> DebertaConfigJson.write(c, n);
         }
         n.put("torch_dtype", "float32");
         return n;
+    }
+
+    /** The classification head's fields: id2label, label2id, problem_type. */
+    static void writeHead(EncoderConfig e, ObjectNode n) {
+        ObjectNode id2label = n.putObject("id2label");
+        ObjectNode label2id = n.putObject("label2id");
+        for (int i = 0; i < e.numLabels(); i++) {
+            id2label.put(Integer.toString(i), e.labels().get(i));
+            label2id.put(e.labels().get(i), i);
+        }
+        n.put("problem_type", e.problemType().hfName());
+    }
+
+    /** The head of an encoder's config.json: id2label (or num_labels) and problem_type. */
+    static EncoderConfig encoderHead(Fields f, int typeVocabSize, int padTokenId, DebertaSettings deberta) {
+        List<String> labels = labels(f);
+        ProblemType problem = f.root.hasNonNull("problem_type")
+                ? ProblemType.parse(f.requiredText("problem_type"), f.source) : ProblemType.defaultFor(labels.size());
+        return new EncoderConfig(typeVocabSize, padTokenId, labels, problem, f.optionalDouble("initializer_range", 0.02),
+                deberta);
     }
 
     public static void write(ModelConfig config, Path modelDir) throws IOException {
@@ -225,7 +237,7 @@ public final class ModelConfigJson {
     }
 
     /** Typed field access whose errors name the file and the field. */
-    private record Fields(JsonNode root, String source) {
+    record Fields(JsonNode root, String source) {
         String requiredText(String name) {
             JsonNode v = root.get(name);
             if (v == null || !v.isTextual()) {
@@ -257,6 +269,10 @@ public final class ModelConfigJson {
                 throw new IllegalArgumentException(source + ": field \"" + name + "\" must be a number, got " + v);
             }
             return v.asDouble();
+        }
+
+        int optionalInt(String name, int dflt) {
+            return root.hasNonNull(name) ? requiredInt(name) : dflt;
         }
 
         boolean optionalBool(String name, boolean dflt) {

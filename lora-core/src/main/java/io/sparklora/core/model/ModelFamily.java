@@ -13,7 +13,9 @@ public enum ModelFamily {
     /** BERT encoder: word + position + token-type embeddings, post-LN layers, exact GELU, the pooler. */
     BERT("bert"),
     /** RoBERTa and XLM-R: BERT's layers, positions counted from the padding id, no pooler. */
-    ROBERTA("roberta", "xlm-roberta");
+    ROBERTA("roberta", "xlm-roberta"),
+    /** DeBERTa-v2 and v3: disentangled relative-position attention (c2p, p2c), the ContextPooler. */
+    DEBERTA_V2("deberta-v2");
 
     private final String[] modelTypes;
 
@@ -23,7 +25,7 @@ public enum ModelFamily {
 
     /** Bidirectional encoders with a sequence-classification head, as opposed to causal decoders. */
     public boolean isEncoder() {
-        return this == BERT || this == ROBERTA;
+        return this == BERT || this == ROBERTA || this == DEBERTA_V2;
     }
 
     public static ModelFamily forModelType(String modelType, String source) {

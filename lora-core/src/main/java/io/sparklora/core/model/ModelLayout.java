@@ -49,6 +49,7 @@ public interface ModelLayout {
             case GPT2 -> new Gpt2Layout(config);
             case LLAMA -> new LlamaLayout(config);
             case BERT, ROBERTA -> new EncoderLayout(config);
+            case DEBERTA_V2 -> new DebertaLayout(config);
         };
     }
 }

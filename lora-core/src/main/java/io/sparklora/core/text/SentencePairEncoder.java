@@ -10,14 +10,16 @@ import java.util.Objects;
 import java.util.OptionalInt;
 
 /**
- * An encoder's input rows from one text or a sentence pair, as Hugging Face's tokenizers build them: BERT
- * {@code [CLS] a [SEP] b [SEP]} with token types 0 for the first segment and 1 for the second; RoBERTa / XLM-R
+ * An encoder's input rows from one text or a sentence pair, as Hugging Face's tokenizers build them: BERT and
+ * DeBERTa-v2/v3 {@code [CLS] a [SEP] b [SEP]} with token types 0 for the first segment and 1 for the second (a
+ * DeBERTa without token types ignores them); RoBERTa / XLM-R
  * {@code <s> a </s></s> b </s>}, all types 0. Too long a row is cut as "longest_first" does: one token at a time
  * from the end of the longer text (of the second on a tie) until the row fits.
  */
 public final class SentencePairEncoder {
     private final TextTokenizer tokenizer;
     private final boolean bert;
+    private final String familyName;
     private final int cls;
     private final int sep;
     private final int pad;
@@ -45,7 +47,12 @@ public final class SentencePairEncoder {
      */
     public SentencePairEncoder(TextTokenizer tokenizer, ModelFamily family, int padTokenId) {
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
-        this.bert = family == ModelFamily.BERT;
+        this.bert = family != ModelFamily.ROBERTA; // BERT's template: BERT and DeBERTa
+        this.familyName = switch (family) {
+            case ROBERTA -> "RoBERTa";
+            case DEBERTA_V2 -> "DeBERTa";
+            default -> "BERT";
+        };
         if (!family.isEncoder()) {
             throw new IllegalArgumentException(family + " is a decoder: sentence pairs are for encoders");
         }
@@ -62,7 +69,7 @@ public final class SentencePairEncoder {
     private int special(String token) {
         OptionalInt id = tokenizer.tokenId(token);
         if (id.isEmpty()) {
-            throw new IllegalArgumentException("the tokenizer has no " + token + " token, which a " + (bert ? "BERT" : "RoBERTa")
+            throw new IllegalArgumentException("the tokenizer has no " + token + " token, which a " + familyName
                     + " input row needs; use the model's own tokenizer.json");
         }
         return id.getAsInt();

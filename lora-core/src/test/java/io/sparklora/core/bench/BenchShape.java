@@ -59,6 +59,7 @@ public record BenchShape(String name, ModelConfig config, int rows, int seqLen, 
             case GPT2 -> List.of("c_attn");
             case LLAMA -> List.of("q_proj", "v_proj");
             case BERT, ROBERTA -> List.of("query", "value");
+            case DEBERTA_V2 -> List.of("query_proj", "value_proj");
         };
         return new LoraConfig(LoraConfig.DEFAULT_R, LoraConfig.DEFAULT_ALPHA, 0.0, new TargetModules.Names(targets), false,
                 LoraConfig.DEFAULT_SEED);

@@ -9,7 +9,9 @@ import io.sparklora.core.model.ProblemType;
 import io.sparklora.core.testing.TinyModels;
 import io.sparklora.core.train.AdamW;
 import io.sparklora.core.train.OptimizerConfig;
-import org.junit.jupiter.api.Test;
+import io.sparklora.core.model.ModelFamily;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.List;
 import java.util.Random;
@@ -17,11 +19,12 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The API a trainer drives, end to end in float32: LoRA on query/value plus the head, AdamW on θ, learns a task
- * the random base cannot do (does the row contain token 7?) on padded rows of varying length.
+ * The API a trainer drives, end to end in float32: LoRA on query/value (BERT) or query_proj/value_proj
+ * (DeBERTa-v3) plus the head, AdamW on θ, learns a task the random base cannot do (does the row contain token 7?)
+ * on padded rows of varying length.
  */
 class EncoderTrainingTest {
-    private static final int ROWS = 24;
+    private static final int ROWS = 48;
     private static final int SEQ = 8;
     private static final int MARKER = 7;
 
@@ -55,12 +58,16 @@ class EncoderTrainingTest {
         return right / (double) p.length;
     }
 
-    @Test
-    void loraAndHeadLearnATaskTheBaseCannotDo() {
-        ModelConfig config = TinyModels.bert(List.of("absent", "present"), ProblemType.SINGLE_LABEL);
+    @ParameterizedTest
+    @EnumSource(value = ModelFamily.class, names = {"BERT", "DEBERTA_V2"})
+    void loraAndHeadLearnATaskTheBaseCannotDo(ModelFamily family) {
+        List<String> labels = List.of("absent", "present");
+        boolean bert = family == ModelFamily.BERT;
+        ModelConfig config = bert ? TinyModels.bert(labels, ProblemType.SINGLE_LABEL)
+                : TinyModels.debertaV3(labels, ProblemType.SINGLE_LABEL);
         BaseModel base = TinyModels.random(config, 51);
-        LoraPlan plan = LoraPlan.of(new LoraConfig(4, 8, 0, new TargetModules.Names(List.of("query", "value")), false, 3),
-                base.layout());
+        List<String> targets = bert ? List.of("query", "value") : List.of("query_proj", "value_proj");
+        LoraPlan plan = LoraPlan.of(new LoraConfig(4, 8, 0, new TargetModules.Names(targets), false, 3), base.layout());
         SequenceBatch train = task(1);
         SequenceBatch heldOut = task(2);
         try (SequenceClassifier model = SequenceClassifier.build(base, plan, EngineSpec.training(SEQ, TrainingMode.LORA))) {

@@ -33,12 +33,17 @@ final class HfEncoderReference {
         trainable.forEach((k, v) -> w.put(k, doubles(v)));
     }
 
+    /** A weight by its Hugging Face name, flattened row-major (the trainable values override the base's). */
+    double[] weight(String name) {
+        return w.get(name);
+    }
+
     private static double[] doubles(INDArray a) {
         return a.castTo(DataType.DOUBLE).reshape(a.length()).toDoubleVector();
     }
 
     /** y = x·Wᵀ + b (+ s·B·A·x when adapted) for nn.Linear [out, in]; x: [n][in]. */
-    private double[][] linear(double[][] x, String module, int in, int out) {
+    double[][] linear(double[][] x, String module, int in, int out) {
         double[] wt = w.get(module + ".weight");
         double[] b = w.get(module + ".bias");
         LoraModule lora = plan == null ? null : plan.modules().stream().filter(m -> m.base().path().equals(module))
@@ -74,7 +79,7 @@ final class HfEncoderReference {
         return y;
     }
 
-    private double[][] layerNorm(double[][] x, String prefix) {
+    double[][] layerNorm(double[][] x, String prefix) {
         double[] g = w.get(prefix + ".weight");
         double[] b = w.get(prefix + ".bias");
         double[][] y = new double[x.length][];
@@ -148,7 +153,7 @@ final class HfEncoderReference {
         return out;
     }
 
-    private static double[][] tanh(double[][] x) {
+    static double[][] tanh(double[][] x) {
         double[][] y = new double[x.length][];
         for (int i = 0; i < x.length; i++) {
             y[i] = new double[x[i].length];

@@ -186,7 +186,7 @@ class ReferenceForwardTest {
                 double[][] rowLogits = switch (c.family()) {
                     case GPT2 -> gpt2(seq);
                     case LLAMA -> llama(seq);
-                    case BERT, ROBERTA -> throw new IllegalArgumentException("an encoder: see HfEncoderReference");
+                    case BERT, ROBERTA, DEBERTA_V2 -> throw new IllegalArgumentException("an encoder: see HfEncoderReference");
                 };
                 System.arraycopy(rowLogits, 0, out, row * len, len);
             }

@@ -60,7 +60,7 @@ public final class CausalLmGraph {
         SDVariable hidden = switch (base.config().family()) {
             case GPT2 -> Gpt2Body.hidden(g, ids);
             case LLAMA -> LlamaBody.hidden(g, ids);
-            case BERT, ROBERTA -> throw new IllegalArgumentException("the graph builds decoders only");
+            case BERT, ROBERTA, DEBERTA_V2 -> throw new IllegalArgumentException("the graph builds decoders only");
         }; // [N, H]
         SDVariable head = g.param(base.layout().outputHeadName()); // [V, H]
         SDVariable logits = g.sd.mmul(LOGITS, hidden, head, false, true, false); // [N, V]

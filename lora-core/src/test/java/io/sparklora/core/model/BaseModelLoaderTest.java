@@ -409,11 +409,11 @@ class BaseModelLoaderTest {
     @Test
     void rejectsUnknownModelType() throws IOException {
         writeConfigText("""
-                {"model_type": "deberta-v2", "vocab_size": 30522, "hidden_size": 768, "num_hidden_layers": 12,
+                {"model_type": "electra", "vocab_size": 30522, "hidden_size": 768, "num_hidden_layers": 12,
                  "num_attention_heads": 12, "intermediate_size": 3072, "max_position_embeddings": 512}
                 """);
         assertThatThrownBy(() -> BaseModelLoader.load(dir)).isInstanceOf(IOException.class)
-                .hasMessageContaining("model_type \"deberta-v2\" is not supported")
+                .hasMessageContaining("model_type \"electra\" is not supported")
                 .hasMessageContaining("gpt2, llama, mistral, qwen2");
     }
 

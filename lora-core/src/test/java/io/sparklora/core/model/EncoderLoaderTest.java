@@ -142,10 +142,10 @@ class EncoderLoaderTest {
     @Test
     void refusesAnUnknownModelTypeAndAnInexactActivation() throws IOException {
         ObjectNode config = ModelConfigJson.toJson(TinyModels.bert());
-        config.put("model_type", "deberta-v2");
+        config.put("model_type", "electra");
         Files.writeString(dir.resolve(ModelConfigJson.FILE_NAME), config.toPrettyString());
         assertThatThrownBy(() -> BaseModelLoader.check(dir)).isInstanceOf(IOException.class)
-                .hasMessageContaining("model_type \"deberta-v2\" is not supported; supported: gpt2, llama, mistral, qwen2, bert, roberta, xlm-roberta");
+                .hasMessageContaining("model_type \"electra\" is not supported; supported: gpt2, llama, mistral, qwen2, bert, roberta, xlm-roberta, deberta-v2");
 
         config = ModelConfigJson.toJson(TinyModels.bert());
         config.put("hidden_act", "gelu_new");

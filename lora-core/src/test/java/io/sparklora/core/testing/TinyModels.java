@@ -73,6 +73,27 @@ public final class TinyModels {
         return roberta(java.util.List.of("a", "b", "c"), io.sparklora.core.model.ProblemType.SINGLE_LABEL);
     }
 
+    /**
+     * DeBERTa-v3's shape: no token types, no absolute positions, log position buckets (8: beyond ±4 the distance is
+     * bucketed), the relative embeddings' LayerNorm, c2p and p2c, a GELU pooler; 64 positions.
+     */
+    public static ModelConfig debertaV3(java.util.List<String> labels, io.sparklora.core.model.ProblemType problem) {
+        return ModelConfig.encoder(ModelFamily.DEBERTA_V2, "deberta-v2", VOCAB, 16, 2, 4, 24, 64, 1e-7,
+                new io.sparklora.core.model.EncoderConfig(0, 0, labels, problem, 0.2,
+                        new io.sparklora.core.model.DebertaSettings(false, 8, 64, true, true, true, true)));
+    }
+
+    /**
+     * DeBERTa-v2's other options (its convolution aside): two token types, absolute positions, no buckets and
+     * max_relative_positions 4 (distances clamped at ±4), p2c alone, no LayerNorm on the relative embeddings, a
+     * tanh pooler; 16 positions.
+     */
+    public static ModelConfig debertaV2(java.util.List<String> labels, io.sparklora.core.model.ProblemType problem) {
+        return ModelConfig.encoder(ModelFamily.DEBERTA_V2, "deberta-v2", VOCAB, 16, 2, 4, 24, 16, 1e-7,
+                new io.sparklora.core.model.EncoderConfig(2, 0, labels, problem, 0.2,
+                        new io.sparklora.core.model.DebertaSettings(true, -1, 4, false, true, false, false)));
+    }
+
     public static BaseModel random(ModelConfig config, long seed) {
         ModelLayout layout = ModelLayout.of(config);
         Random rng = new Random(seed);
