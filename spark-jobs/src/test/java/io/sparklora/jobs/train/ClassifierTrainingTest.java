@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A sequence classifier trained by the training master on Spark local[2, 2]: labelled sentence pairs through the
@@ -146,6 +147,50 @@ class ClassifierTrainingTest {
             assertThat(weights.info("base_model.model.classifier.weight").shape())
                     .containsExactly(3, TinyModels.bert().hiddenSize());
         }
+    }
+
+    /**
+     * Fault tolerance on the classifier path (the head is part of θ, its checkpoint and the adapter): a round task
+     * failing once is retried, and a run stopped after round 4 resumes from its round-3 checkpoint; both adapters
+     * are byte-identical, and their θ equals the single-JVM trainer's uninterrupted run bit for bit.
+     */
+    @Test
+    void aRetriedTaskAndAResumedRunGiveTheUninterruptedClassifier() throws Exception {
+        JobConfig retried = singleLabel("retried");
+        spark.conf().set(FaultInjection.FAIL_TASK_AT_ROUND, "2");
+        RunResult retry;
+        try {
+            retry = new TrainingMaster(spark, retried).run();
+        } finally {
+            spark.conf().unset(FaultInjection.FAIL_TASK_AT_ROUND);
+        }
+
+        JobConfig resumed = singleLabel("resumed");
+        spark.conf().set(FaultInjection.STOP_AFTER_ROUND, "4"); // dies in round 5, after the round-3 checkpoint
+        try {
+            assertThatThrownBy(() -> new TrainingMaster(spark, resumed).run())
+                    .isInstanceOf(FaultInjection.InjectedStop.class);
+        } finally {
+            spark.conf().unset(FaultInjection.STOP_AFTER_ROUND);
+        }
+        assertThat(Path.of(resumed.output().path(), RunLayout.ADAPTER)).doesNotExist();
+        RunResult resume = new TrainingMaster(spark, resumed).run();
+        assertThat(resume.summary().get("resumed_from_round")).isEqualTo(3L);
+        assertThat(((Map<?, ?>) resume.summary().get("eval_after")).get("loss"))
+                .isEqualTo(((Map<?, ?>) retry.summary().get("eval_after")).get("loss"));
+
+        float[] uninterrupted = SingleJvm.train(retried, ROUNDS).theta();
+        assertThat(retry.theta()).isEqualTo(uninterrupted);
+        assertThat(resume.theta()).isEqualTo(uninterrupted);
+        String weights = RunLayout.ADAPTER + "/adapter_model.safetensors";
+        assertThat(Files.readAllBytes(Path.of(resumed.output().path(), weights)))
+                .isEqualTo(Files.readAllBytes(Path.of(retried.output().path(), weights)));
+        assertThat(new TrainingMaster(spark, resumed).run().alreadyComplete()).isTrue();
+    }
+
+    private static JobConfig singleLabel(String output) {
+        return JobConfigLoader.parse(TinyClassifierJob.yaml(model.toString(), data.toString(),
+                dir.resolve(output).toString(), 2, ROUNDS), output + ".yaml", List.of());
     }
 
     /** The same job's training rows trained by the single-JVM trainer (no Spark in the step). */
