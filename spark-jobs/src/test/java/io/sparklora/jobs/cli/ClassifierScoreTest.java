@@ -220,6 +220,17 @@ class ClassifierScoreTest {
     }
 
     @Test
+    void generateAndEvalRefuseAnEncoderInOneLineNamingScore() throws Exception {
+        String generate = CliRuns.run("generate", "--model", model.toString(), "--prompt", "the cat")
+                .failsWith(CONFIG_ERROR, "generate: the model in " + model + " is a bert encoder (a sequence classifier)");
+        assertThat(generate).contains("use sparklora score");
+        Path data = CliRuns.write(shared.resolve("eval/rows.jsonl"), "{\"text\": \"the cat was good\"}\n");
+        String eval = CliRuns.run("eval", "--model", model.toString(), "--adapter", adapter.toString(), "--data",
+                data.toString()).failsWith(CONFIG_ERROR, "eval: the model in " + model + " is a bert encoder");
+        assertThat(eval).contains("use sparklora score");
+    }
+
+    @Test
     void decoderOptionsAreRefusedWithAnEncoder() {
         CliRuns.run("score", "--model", model.toString(), "--path", rows.toString(), "--id-columns", "id",
                 "--generate", "4", "--output", shared.resolve("refused").toString())
