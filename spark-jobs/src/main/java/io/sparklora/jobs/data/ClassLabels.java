@@ -11,7 +11,6 @@ import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_contains;
 import static org.apache.spark.sql.functions.array_position;
 import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.try_element_at;
 import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
@@ -20,6 +19,7 @@ import static org.apache.spark.sql.functions.split;
 import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.try_element_at;
 import static org.apache.spark.sql.functions.when;
 
 /**
