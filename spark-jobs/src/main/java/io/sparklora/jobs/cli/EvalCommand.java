@@ -105,7 +105,9 @@ final class EvalCommand {
                     : " does not exist"));
         }
 
-        ModelInputs.Model model = ModelInputs.load(a);
+        ModelInputs.Model model = ModelInputs.load(a, "eval measures next-token loss; for a classifier use "
+                + "sparklora score (each row's label and probabilities), or train with validation data for its accuracy, "
+                + "F1 and MCC");
         int maxPositions = model.base().config().maxPositions();
         int seqLen = a.intValue("--max-seq-len", Math.min(DEFAULT_MAX_SEQ_LEN, maxPositions), 1);
         int blockExamples = a.intValue("--block-examples", DataSection.DEFAULT_BLOCK_EXAMPLES, 1);

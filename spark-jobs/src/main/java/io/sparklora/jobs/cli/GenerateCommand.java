@@ -64,7 +64,8 @@ final class GenerateCommand {
         long seed = a.longValue("--seed", 0);
         SamplingConfig sampling = new SamplingConfig(temperature, topP, maxNew, seed);
 
-        ModelInputs.Model model = ModelInputs.load(a);
+        ModelInputs.Model model = ModelInputs.load(a, "it predicts labels and generates no text: use sparklora score "
+                + "to classify rows");
         try (TextTokenizer tok = ModelInputs.tokenizer(a, model.modelDir())) {
             ModelInputs.checkVocab(tok, model.base(), model.modelDir(), a);
             List<int[]> encoded = new ArrayList<>();

@@ -20,6 +20,7 @@ import static io.sparklora.jobs.cli.CliArgs.Option.value;
 final class MergeCommand {
     static final String USAGE = """
             usage: sparklora merge --model DIR --adapter DIR --output DIR [--dtype f32|f16|bf16]
+                                   [--label-names L[,L]...] [--problem-type P]   (encoders)
 
             Folds a LoRA adapter into its base model (W = W0 + s·B·A) and writes a plain Hugging Face checkpoint
             (config.json, model.safetensors and the base's tokenizer files) that loads without the adapter.
@@ -28,13 +29,18 @@ final class MergeCommand {
               --adapter DIR   PEFT adapter directory (adapter_config.json + adapter_model.safetensors)
               --output DIR    new directory for the merged checkpoint; must not exist or be empty
               --dtype D       f32 (default), f16 or bf16 for the merged weights
+              --label-names L[,L]...  encoders: the adapter's classes, class 0 first, as the job's
+                                      task.label_names (default: config.json's id2label); written to config.json
+              --problem-type P        encoders: single_label_classification, multi_label_classification or
+                                      regression, as the job's task.problem_type; written to config.json
               --help          this help
 
             The adapter must fit the base: same base fingerprint and tensor shapes. Existing files are never
             overwritten.""";
 
     private static final List<CliArgs.Option> OPTIONS = List.of(value("--model", "path/to/model"),
-            value("--adapter", "run/adapter"), value("--output", "path/to/merged"), value("--dtype", "bf16"));
+            value("--adapter", "run/adapter"), value("--output", "path/to/merged"), value("--dtype", "bf16"),
+            TaskOptions.OPTIONS.get(0), TaskOptions.OPTIONS.get(1));
 
     private MergeCommand() {
     }
@@ -55,7 +61,7 @@ final class MergeCommand {
         };
         checkOutput(a, output, modelDir, adapterDir);
 
-        BaseModel base = ModelInputs.loadBase(modelDir);
+        BaseModel base = withTask(a, ModelInputs.loadBase(modelDir), modelDir);
         PeftAdapterFiles.Loaded adapter = ModelInputs.loadAdapter(adapterDir, base, modelDir);
         Path staging = staging(output);
         try {
@@ -72,6 +78,19 @@ final class MergeCommand {
                 + dtype.safetensorsName());
         out.println("merged checkpoint written to " + output);
         return SparkLoraMain.OK;
+    }
+
+    /** An encoder with the task the adapter's head was trained for, when the command line names one. */
+    private static BaseModel withTask(CliArgs a, BaseModel base, Path modelDir) {
+        if (!TaskOptions.given(a)) {
+            return base;
+        }
+        if (!base.config().family().isEncoder()) {
+            throw a.error("--label-names and --problem-type are for encoders (sequence classifiers), and the model in "
+                    + modelDir + " is a " + base.config().modelType() + " decoder; leave them out");
+        }
+        var task = TaskOptions.resolve(a, base.config());
+        return base.withTask(task.labels(), task.problem());
     }
 
     /** Refuses an output that would overwrite anything: a non-empty directory, a file, the model or adapter itself. */

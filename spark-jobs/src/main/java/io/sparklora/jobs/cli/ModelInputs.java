@@ -6,6 +6,8 @@ import io.sparklora.core.engine.EngineSpec;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.BaseModelLoader;
+import io.sparklora.core.model.ModelConfig;
+import io.sparklora.core.model.ModelConfigJson;
 import io.sparklora.core.text.TextTokenizer;
 
 import java.io.IOException;
@@ -39,9 +41,14 @@ final class ModelInputs {
         }
     }
 
-    /** Loads --model and, when given, --adapter (fingerprint and shapes checked). */
-    static Model load(CliArgs args) {
+    /**
+     * Loads a causal LM from --model and, when given, --adapter (fingerprint and shapes checked). An encoder (a
+     * sequence classifier) is refused from its config.json, before any weight is read, with {@code forEncoders}: what
+     * to use instead.
+     */
+    static Model load(CliArgs args, String forEncoders) {
         Path modelDir = directory(args, "--model", args.required("--model", "path/to/model"), "model");
+        requireDecoder(args, modelDir, forEncoders);
         BaseModel base = loadBase(modelDir);
         if (args.optional("--adapter").isEmpty()) {
             LoraPlan none = noAdapter();
@@ -50,6 +57,19 @@ final class ModelInputs {
         Path adapterDir = directory(args, "--adapter", args.optional("--adapter").get(), "adapter");
         PeftAdapterFiles.Loaded loaded = loadAdapter(adapterDir, base, modelDir);
         return new Model(base, loaded.plan(), loaded.adapter().thetaFor(loaded.plan()), modelDir, adapterDir);
+    }
+
+    private static void requireDecoder(CliArgs args, Path modelDir, String forEncoders) {
+        ModelConfig config;
+        try {
+            config = ModelConfigJson.read(modelDir);
+        } catch (IOException | IllegalArgumentException e) {
+            return; // loadBase reports an unreadable config.json with the rest of the model
+        }
+        if (config.family().isEncoder()) {
+            throw args.error("the model in " + modelDir + " is a " + config.modelType() + " encoder (a sequence "
+                    + "classifier), not a causal language model; " + forEncoders);
+        }
     }
 
     /** A plan adapting no module: the graph is exactly the model in the directory. */

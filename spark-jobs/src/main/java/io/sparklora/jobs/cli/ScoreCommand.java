@@ -4,12 +4,10 @@ import io.sparklora.core.adapter.PeftAdapterFiles;
 import io.sparklora.core.adapter.PeftFormat;
 import io.sparklora.core.model.ModelConfig;
 import io.sparklora.core.model.ModelLayout;
-import io.sparklora.core.model.ProblemType;
 import io.sparklora.jobs.config.DataFormat;
 import io.sparklora.jobs.config.DataSection;
 import io.sparklora.jobs.config.DataSource;
 import io.sparklora.jobs.config.JobConfigException;
-import io.sparklora.jobs.config.TaskSection;
 import io.sparklora.jobs.data.ClassificationSpec;
 import io.sparklora.jobs.io.HadoopFiles;
 import io.sparklora.jobs.score.ClassifierScorer;
@@ -26,7 +24,6 @@ import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +45,7 @@ final class ScoreCommand {
                                    [--text-column NAME | --prompt-column NAME --completion-column NAME]
                                    [--max-seq-len N] [--long-rows truncate|reject] [--batch-rows N] [--generate N]
                                    [--text-pair-column NAME] [--label-names L[,L]...]   (encoders)
+                                   [--problem-type P]
 
             Scores every row of a table on the executors (the model loaded once per executor JVM) and writes exactly
             one Parquet row per input row under --output: the id columns, loss_sum, loss_mean and loss_tokens (the
@@ -55,7 +53,9 @@ final class ScoreCommand {
             row), truncated, completion (with --generate) and error (null, or why the row was not scored). The output
             appears whole or not at all: written to a hidden directory beside it, moved into place, then _SUCCESS.
             With an encoder (bert, roberta, xlm-roberta: a sequence classifier) each row gets predicted_label,
-            predicted_id and probabilities (softmax over the classes), or prediction for regression, and truncated.
+            predicted_id and probabilities (softmax over the classes), or prediction for regression, or for
+            multi-label predicted_labels, predicted_ids (probability >= 0.5) and probabilities (per-label sigmoid),
+            and truncated.
 
               --model URI              model directory (a base or a merged checkpoint), any Hadoop path
               --adapter URI            PEFT adapter trained on that model
@@ -81,6 +81,8 @@ final class ScoreCommand {
               --text-pair-column NAME  encoders: the second text of a sentence pair
               --label-names L[,L]...   encoders: the adapter's classes, class 0 first (default: config.json's
                                        id2label); one name means regression
+              --problem-type P         encoders: single_label_classification, multi_label_classification or
+                                       regression (default: from --label-names, else config.json's problem_type)
               --help                   this help
 
             Exit codes: 0 ok, 2 bad arguments or unusable model/adapter/output, 3 data error, 1 other.""";
@@ -95,7 +97,7 @@ final class ScoreCommand {
             value("--prompt-column", "prompt"), value("--completion-column", "completion"),
             value("--max-seq-len", "128"), value("--long-rows", "truncate"), value("--batch-rows", "8"),
             value("--generate", "32"), value("--text-pair-column", "sentence2"),
-            value("--label-names", "negative,positive"));
+            TaskOptions.OPTIONS.get(0), TaskOptions.OPTIONS.get(1));
 
     private ScoreCommand() {
     }
@@ -204,7 +206,7 @@ final class ScoreCommand {
             if (config.family().isEncoder()) {
                 return classifierRequest(config, seqLen, described, hadoop);
             }
-            for (String encoderOnly : List.of("--text-pair-column", "--label-names")) {
+            for (String encoderOnly : List.of("--text-pair-column", "--label-names", "--problem-type")) {
                 if (a.has(encoderOnly)) {
                     throw a.error(encoderOnly + " is for encoders (sequence classifiers), and the model in " + model
                             + " is a " + config.modelType() + " decoder; leave it out");
@@ -241,21 +243,7 @@ final class ScoreCommand {
                             + "--max-seq-len are cut as training cuts them)");
                 }
             }
-            List<String> names = a.optional("--label-names").map(v -> Arrays.stream(v.split(",")).map(String::strip)
-                    .toList()).orElse(null);
-            if (names != null && (names.stream().anyMatch(String::isEmpty) || new HashSet<>(names).size() != names.size())) {
-                throw a.error("--label-names \"" + a.optional("--label-names").get() + "\" must be distinct, non-empty "
-                        + "names separated by commas, class 0 first");
-            }
-            ProblemType problem = names == null ? null : names.size() == 1 ? ProblemType.REGRESSION : ProblemType.SINGLE_LABEL;
-            ClassificationSpec task;
-            try {
-                task = ClassificationSpec.resolve(new TaskSection("label", null, problem == ProblemType.REGRESSION
-                        ? null : names, problem), config);
-            } catch (IllegalArgumentException e) {
-                throw a.error(e.getMessage().replace("task.label_names", "--label-names")
-                        .replace("task.problem_type", "--label-names"));
-            }
+            ClassificationSpec task = TaskOptions.resolve(a, config);
             ModelConfig withHead = task.headOf(config);
             String textColumn = a.optional("--text-column").orElse(DataSection.DEFAULT_TEXT_COLUMN);
             String pairColumn = a.optional("--text-pair-column").orElse(null);

@@ -30,7 +30,8 @@ final class CanonicalForm {
         if (c.task().classification()) {
             root.put("task", section("label_column", c.task().labelColumn(), "text_pair_column",
                     c.task().textPairColumn(), "label_names", c.task().labelNames(), "problem_type",
-                    c.task().problemType() == null ? null : c.task().problemType().hfName()));
+                    c.task().problemType() == null ? null : c.task().problemType().hfName(), "label_separator",
+                    c.task().labelSeparator()));
         }
         root.put("train", train(c.train()));
         root.put("distributed", distributed(c.distributed()));

@@ -145,10 +145,12 @@ final class ConfigBinder {
             try {
                 problemType = ProblemType.parse(problem, "task.problem_type");
             } catch (IllegalArgumentException e) {
-                throw s.error("problem_type", "must be single_label_classification or regression, got \"" + problem + "\"");
+                throw s.error("problem_type", "must be single_label_classification, multi_label_classification or "
+                        + "regression, got \"" + problem + "\"");
             }
         }
-        return new TaskSection(s.text("label_column", null), s.text("text_pair_column", null), names, problemType);
+        return new TaskSection(s.text("label_column", null), s.text("text_pair_column", null), names, problemType,
+                s.text("label_separator", null));
     }
 
     /** The training ({@code infix} "") or validation ({@code infix} "validation_") source. */

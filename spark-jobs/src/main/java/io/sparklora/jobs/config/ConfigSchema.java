@@ -20,7 +20,8 @@ final class ConfigSchema {
                 "prompt_column", "completion_column", "validation_path", "validation_table", "validation_sql",
                 "validation_version", "validation_timestamp", "validation_fraction", "max_seq_len", "packing", "max_bad_row_fraction", "long_rows",
                 "add_bos", "add_eos", "block_examples"));
-        keys.put("task", List.of("label_column", "text_pair_column", "label_names", "problem_type"));
+        keys.put("task", List.of("label_column", "text_pair_column", "label_names", "problem_type",
+                "label_separator"));
         keys.put("train", List.of("batch_rows", "batch_tokens", "micro_batch_rows", "rounds", "epochs", "learning_rate",
                 "schedule", "warmup_steps", "weight_decay", "max_grad_norm", "adam_beta1", "adam_beta2", "adam_epsilon",
                 "seed", "nan_policy", "activation_checkpointing"));

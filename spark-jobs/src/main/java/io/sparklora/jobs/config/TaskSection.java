@@ -10,18 +10,28 @@ import java.util.List;
  * text column) into the label in {@code labelColumn}. Absent ({@link #NONE}) for a decoder job.
  *
  * @param labelColumn    the label: a class id (0 … num_labels − 1), a class name from {@code labelNames} (or the
- *                       model's id2label), or a number for regression; null for a decoder job
+ *                       model's id2label), or a number for regression; for multi-label, a set of those: an array
+ *                       column, or a string of them separated by {@code labelSeparator}; null for a decoder job
  * @param textPairColumn the second text of a sentence pair; null for single texts
  * @param labelNames     class i's name at index i; null: the model's id2label (config.json)
- * @param problemType    null: regression when the model has one label, else single-label classification
+ * @param problemType    null: the model's problem_type (regression when the model has one label, else single-label)
+ * @param labelSeparator multi-label only: what separates the labels in a string label column; null: {@link
+ *                       #DEFAULT_LABEL_SEPARATOR}
  */
-public record TaskSection(String labelColumn, String textPairColumn, List<String> labelNames, ProblemType problemType) {
-    public static final TaskSection NONE = new TaskSection(null, null, null, null);
+public record TaskSection(String labelColumn, String textPairColumn, List<String> labelNames, ProblemType problemType,
+                         String labelSeparator) {
+    public static final TaskSection NONE = new TaskSection(null, null, null, null, null);
+    /** A multi-label string column's default separator: "sports,politics" (a CSV cell quotes it). */
+    public static final String DEFAULT_LABEL_SEPARATOR = ",";
+
+    public TaskSection(String labelColumn, String textPairColumn, List<String> labelNames, ProblemType problemType) {
+        this(labelColumn, textPairColumn, labelNames, problemType, null);
+    }
 
     public TaskSection {
         if (labelColumn == null) {
             String set = textPairColumn != null ? "task.text_pair_column" : labelNames != null ? "task.label_names"
-                    : problemType != null ? "task.problem_type" : null;
+                    : problemType != null ? "task.problem_type" : labelSeparator != null ? "task.label_separator" : null;
             if (set != null) {
                 throw JobConfigException.about(set, set + " needs task.label_column (the column holding each row's "
                         + "label): sequence classification trains an encoder on labelled text");
@@ -33,9 +43,12 @@ public record TaskSection(String labelColumn, String textPairColumn, List<String
             throw JobConfigException.forKey("task.text_pair_column", "must name a text column other than "
                     + "task.label_column, got \"" + textPairColumn + "\"");
         }
-        if (problemType == ProblemType.MULTI_LABEL) {
-            throw JobConfigException.forKey("task.problem_type", "multi_label_classification needs one label column "
-                    + "per class, which the data reader does not take; use single_label_classification or regression");
+        if (labelSeparator != null && problemType != ProblemType.MULTI_LABEL) {
+            throw JobConfigException.forKey("task.label_separator", "separates the labels of a multi-label row; set "
+                    + "task.problem_type: multi_label_classification or remove it");
+        }
+        if (labelSeparator != null && labelSeparator.isEmpty()) {
+            throw JobConfigException.forKey("task.label_separator", "must not be empty, e.g. \",\" or \"|\"");
         }
         if (labelNames != null) {
             if (problemType == ProblemType.REGRESSION) {
@@ -50,6 +63,11 @@ public record TaskSection(String labelColumn, String textPairColumn, List<String
             }
             labelNames = List.copyOf(labelNames);
         }
+    }
+
+    /** What separates a multi-label string column's labels. */
+    public String separator() {
+        return labelSeparator == null ? DEFAULT_LABEL_SEPARATOR : labelSeparator;
     }
 
     /** True for a sequence-classification job (an encoder). */

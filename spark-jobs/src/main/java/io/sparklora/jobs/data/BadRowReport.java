@@ -9,9 +9,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Per-file counts of unusable rows, checked against the allowed fraction before any training starts. */
-public record BadRowReport(long totalRows, long badRows, Map<String, long[]> perFile) implements java.io.Serializable {
+/**
+ * Per-file counts of unusable rows, checked against the allowed fraction before any training starts.
+ *
+ * @param unknownLabels file → one of its unknown labels, as {@code unknown label "neutral"} (classification only)
+ */
+public record BadRowReport(long totalRows, long badRows, Map<String, long[]> perFile,
+                           Map<String, String> unknownLabels) implements java.io.Serializable {
     private static final Logger LOG = LoggerFactory.getLogger(BadRowReport.class);
+    /** How a row whose label is none of the task's is marked, followed by the value in quotes. */
+    static final String UNKNOWN_LABEL = "unknown label";
 
     /** perFile: file → {rows, malformed, empty, invalid UTF-8, missing or unknown label}. */
     public static BadRowReport of(Dataset<Row> examples) {
@@ -32,7 +39,9 @@ public record BadRowReport(long totalRows, long badRows, Map<String, long[]> per
         perFile.forEach((file, c) -> {
             if (c[1] + c[2] + c[3] + c[4] > 0) {
                 lines.add(file + ": " + c[0] + " rows, " + c[1] + " malformed, " + c[2] + " empty, " + c[3] + " invalid UTF-8"
-                        + (c[4] > 0 ? ", " + c[4] + " with a missing or unknown label (task.label_column, task.label_names)" : ""));
+                        + (c[4] > 0 ? ", " + c[4] + " with a missing or unknown label ("
+                        + (unknownLabels.containsKey(file) ? "e.g. " + unknownLabels.get(file) + "; " : "")
+                        + "task.label_column, task.label_names)" : ""));
             }
         });
         lines.forEach(l -> LOG.warn("{} bad rows in {}", what, l));

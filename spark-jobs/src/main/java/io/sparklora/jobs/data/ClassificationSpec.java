@@ -14,11 +14,18 @@ import java.util.List;
  *
  * @param textPairColumn null for single texts
  * @param labels         class i's name at index i; one name for regression
+ * @param labelSeparator multi-label: what separates the labels of a string label column
  */
 public record ClassificationSpec(String labelColumn, String textPairColumn, List<String> labels, ProblemType problem,
-                                 ModelFamily family, int padTokenId) implements java.io.Serializable {
+                                 ModelFamily family, int padTokenId, String labelSeparator)
+        implements java.io.Serializable {
     public ClassificationSpec {
         labels = List.copyOf(labels);
+    }
+
+    public ClassificationSpec(String labelColumn, String textPairColumn, List<String> labels, ProblemType problem,
+                              ModelFamily family, int padTokenId) {
+        this(labelColumn, textPairColumn, labels, problem, family, padTokenId, TaskSection.DEFAULT_LABEL_SEPARATOR);
     }
 
     /**
@@ -31,8 +38,8 @@ public record ClassificationSpec(String labelColumn, String textPairColumn, List
         if (problem == ProblemType.REGRESSION) {
             labels = modelLabels.size() == 1 ? modelLabels : List.of("LABEL_0");
         } else if (labels == null) {
-            if (problem == ProblemType.SINGLE_LABEL && modelLabels.size() < 2) {
-                throw new IllegalArgumentException("task.problem_type is single_label_classification but the model has "
+            if (problem != null && modelLabels.size() < 2) {
+                throw new IllegalArgumentException("task.problem_type is " + problem.hfName() + " but the model has "
                         + modelLabels.size() + " label; name the classes in task.label_names");
             }
             labels = modelLabels;
@@ -40,16 +47,16 @@ public record ClassificationSpec(String labelColumn, String textPairColumn, List
         if (problem == null) {
             problem = task.labelNames() == null ? model.encoderConfig().problemType() : ProblemType.SINGLE_LABEL;
         }
-        if (problem == ProblemType.MULTI_LABEL) {
-            throw new IllegalArgumentException("the model's config.json says multi_label_classification, which needs one "
-                    + "label column per class; set task.problem_type: single_label_classification or regression");
-        }
         return new ClassificationSpec(task.labelColumn(), task.textPairColumn(), labels, problem, model.family(),
-                model.encoderConfig().padTokenId());
+                model.encoderConfig().padTokenId(), task.separator());
     }
 
     public boolean regression() {
         return problem == ProblemType.REGRESSION;
+    }
+
+    public boolean multiLabel() {
+        return problem == ProblemType.MULTI_LABEL;
     }
 
     /** The model's configuration with this task's head. */

@@ -27,7 +27,8 @@ import static org.apache.spark.sql.functions.when;
 /**
  * Reads a dataset from the data lake with Spark SQL into one table of examples: {@code file}, {@code split} (the byte
  * offset in the file where the row's input split starts), {@code prompt} (null for plain text), {@code completion},
- * {@code problem} (null for a usable row, else why it is not) and {@code label} (a classifier's label, else null).
+ * {@code problem} (null for a usable row, else why it is not) and {@code label} (a classifier's label values, else
+ * null).
  * Within a partition the rows of one split come together and in file order, so (file, split, position in the split)
  * orders the rows as the files hold them, however Spark cut the files into splits ({@link InputSplits}).
  */
@@ -37,8 +38,12 @@ public final class ExampleTable {
     public static final String PROMPT = "prompt";
     public static final String COMPLETION = "completion";
     public static final String PROBLEM = "problem";
-    /** A classification example's label as the model takes it (class id, or the regression target); else null. */
+    /**
+     * A classification example's label values as the model takes them (the class id, the regression target, or
+     * multi-label's 0/1 per class); else null.
+     */
     public static final String LABEL = "label";
+    static final org.apache.spark.sql.types.DataType LABEL_TYPE = DataTypes.createArrayType(DataTypes.DoubleType);
     static final String CORRUPT = "_corrupt_record";
     /** The source file, taken before caching: over a cached table input_file_name() is empty. */
     static final String SOURCE_FILE = "_sparklora_file";
@@ -103,8 +108,8 @@ public final class ExampleTable {
         Column prompt = paired && !nothingParsed ? col(promptColumn).cast(DataTypes.StringType) : none;
         Column completion = nothingParsed ? none : col(task != null ? textColumn : required[required.length - 1])
                 .cast(DataTypes.StringType);
-        Column label = task == null || nothingParsed ? lit(null).cast(DataTypes.DoubleType) : ClassLabels.value(
-                col(task.labelColumn()), task);
+        Column label = task == null || nothingParsed ? lit(null).cast(LABEL_TYPE) : ClassLabels.value(
+                col(task.labelColumn()), raw.schema().apply(task.labelColumn()).dataType(), task);
         Column corrupt = Arrays.asList(raw.columns()).contains(CORRUPT) ? col(CORRUPT) : none;
         // JSON and text keep a line's raw bytes: invalid UTF-8 makes a JSON row corrupt and passes through text
         // unchanged, so check the bytes; CSV decodes them and leaves U+FFFD in their place.
@@ -114,7 +119,8 @@ public final class ExampleTable {
                 .when(paired ? prompt.isNull() : lit(false), lit("empty"))
                 .when(badText(completion).or(paired ? badText(prompt) : lit(false)), lit("invalid UTF-8"));
         if (task != null && !nothingParsed) {
-            problem = problem.when(label.isNull(), ClassLabels.problem(col(task.labelColumn())));
+            problem = problem.when(label.isNull(), ClassLabels.problem(col(task.labelColumn()),
+                    raw.schema().apply(task.labelColumn()).dataType(), task));
         }
         if (read.fileOrdered()) {
             return raw.select(col(SOURCE_FILE).as(FILE), col(SOURCE_SPLIT).as(SPLIT), prompt.as(PROMPT),

@@ -137,7 +137,9 @@ public final class Tokenization {
          */
         private ClassificationRow classified(Row r) {
             String second = r.isNullAt(2) ? null : r.getString(2);
-            return ClassificationRow.of(pairs.encode(r.getString(3), second, spec.seqLen()), new double[] {r.getDouble(5)});
+            java.util.List<Double> label = r.getList(5);
+            return ClassificationRow.of(pairs.encode(r.getString(3), second, spec.seqLen()),
+                    label.stream().mapToDouble(Double::doubleValue).toArray());
         }
 
         private void finishSplit() {

@@ -6,6 +6,7 @@ import io.sparklora.core.lora.LoraConfig;
 import io.sparklora.core.text.ClassificationRow;
 import io.sparklora.core.text.SentencePairEncoder;
 import io.sparklora.core.text.TextTokenizer;
+import io.sparklora.core.train.ClassificationEvaluation;
 import io.sparklora.core.train.ClassifierRows;
 import io.sparklora.jobs.data.ClassificationSpec;
 import io.sparklora.jobs.data.ExecutorTokenizers;
@@ -25,8 +26,8 @@ import java.util.Map;
 /**
  * Scores rows with a sequence classifier (an encoder with an adapter and its head, or a merged checkpoint that holds
  * its head): each row's text (and the second text of a pair) becomes the row the trainer builds, cut to
- * {@code seqLen} as "longest_first" does, and gets its predicted class and the class probabilities (softmax), or
- * for regression its predicted value.
+ * {@code seqLen} as "longest_first" does, and gets its predicted class and the class probabilities (softmax), for
+ * multi-label its predicted label set and each label's probability (sigmoid), or for regression its predicted value.
  *
  * @param textPairColumn     null for single texts
  * @param adapterUri         null without an adapter (the model's own head)
@@ -39,6 +40,9 @@ public record ClassifierScorer(String modelUri, String tokenizerUri, String adap
     public static final String PREDICTED_ID = "predicted_id";
     public static final String PROBABILITIES = "probabilities";
     public static final String PREDICTION = "prediction";
+    /** Multi-label: the labels whose probability is at least {@link ClassificationEvaluation#MULTI_LABEL_THRESHOLD}. */
+    public static final String PREDICTED_LABELS = "predicted_labels";
+    public static final String PREDICTED_IDS = "predicted_ids";
     public static final String TRUNCATED = "truncated";
 
     public ClassifierScorer {
@@ -60,6 +64,13 @@ public record ClassifierScorer(String modelUri, String tokenizerUri, String adap
     public List<StructField> outputFields() {
         if (task.regression()) {
             return List.of(DataTypes.createStructField(PREDICTION, DataTypes.DoubleType, true),
+                    DataTypes.createStructField(TRUNCATED, DataTypes.BooleanType, true));
+        }
+        if (task.multiLabel()) {
+            return List.of(DataTypes.createStructField(PREDICTED_LABELS, DataTypes.createArrayType(DataTypes.StringType,
+                            false), true),
+                    DataTypes.createStructField(PREDICTED_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false), true),
+                    DataTypes.createStructField(PROBABILITIES, DataTypes.createArrayType(DataTypes.DoubleType, false), true),
                     DataTypes.createStructField(TRUNCATED, DataTypes.BooleanType, true));
         }
         return List.of(DataTypes.createStructField(PREDICTED_LABEL, DataTypes.StringType, true),
@@ -140,7 +151,7 @@ public record ClassifierScorer(String modelUri, String tokenizerUri, String adap
                 }
                 SentencePairEncoder.Encoded whole = pairs.encode(text, pair, Integer.MAX_VALUE);
                 SentencePairEncoder.Encoded cut = pairs.encode(text, pair, spec.seqLen);
-                rows.add(ClassificationRow.of(cut, new double[] {0}));
+                rows.add(ClassificationRow.of(cut, new double[] {0})); // unlabelled: the batch drops it
                 at.add(i);
                 truncated.add(whole.length() > cut.length());
             }
@@ -156,6 +167,16 @@ public record ClassifierScorer(String modelUri, String tokenizerUri, String adap
         private Scored result(double[] p, boolean truncated) {
             if (spec.task.regression()) {
                 return Scored.of(p[0], truncated);
+            }
+            if (spec.task.multiLabel()) {
+                List<Integer> ids = new ArrayList<>();
+                for (int j = 0; j < p.length; j++) {
+                    if (p[j] >= ClassificationEvaluation.MULTI_LABEL_THRESHOLD) {
+                        ids.add(j);
+                    }
+                }
+                return Scored.of(ids.stream().map(spec.task.labels()::get).toArray(String[]::new),
+                        ids.stream().mapToInt(Integer::intValue).toArray(), p.clone(), truncated);
             }
             int best = 0;
             for (int c = 1; c < p.length; c++) {

@@ -11,6 +11,7 @@ import io.sparklora.core.train.AdamW;
 import io.sparklora.core.train.AdamWState;
 import io.sparklora.core.model.ProblemType;
 import io.sparklora.core.train.BatchPlan;
+import io.sparklora.core.metrics.MultiLabelMetrics;
 import io.sparklora.core.train.ClassificationEvaluation;
 import io.sparklora.core.train.DriverStep;
 import io.sparklora.core.train.Evaluation;
@@ -388,9 +389,24 @@ public final class TrainingMaster {
         }
     }
 
+    /** A multi-label evaluation per label: its F1, the rows that have it and the rows predicted to. */
+    private static List<Map<String, Object>> perLabel(MultiLabelMetrics m, List<String> labels) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int j = 0; j < labels.size(); j++) {
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("label", labels.get(j));
+            one.put("f1", m.labelF1(j));
+            one.put("support", m.support(j));
+            one.put("predicted", m.truePositives()[j] + m.falsePositives()[j]);
+            out.add(one);
+        }
+        return out;
+    }
+
     /**
      * A classifier's validation metrics under θ (loss; accuracy, macro-F1 and MCC, or Pearson and Spearman), in
-     * metrics as eval_* and in the summary as before/after, with the confusion matrix of a single-label task.
+     * metrics as eval_* and in the summary as before/after, with the confusion matrix of a single-label task or the
+     * per-label F1 of a multi-label one.
      */
     private void evaluateClassifier(EngineKey key, float[] theta, PreparedData data, long round, String label,
                                     List<Map<String, Object>> metrics, Map<String, Object> summary) {
@@ -399,19 +415,24 @@ public final class TrainingMaster {
         try {
             ClassificationEvaluation e = ClassifierEvalTask.total(data.validation().mapPartitions(new ClassifierEvalTask(
                     key, shipped, config.train().microBatchRows(), confBroadcast)).collect());
-            Map<String, Double> values = e.metrics(key.task().problem(), key.task().labels().size());
+            int numLabels = key.task().labels().size();
+            Map<String, Double> values = e.metrics(key.task().problem(), numLabels);
+            int rows = e.rows(key.task().problem(), numLabels);
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("round", round);
             values.forEach((name, v) -> line.put("eval_" + name, v));
-            line.put("eval_rows", e.labels().length);
+            line.put("eval_rows", rows);
             metrics.add(line);
             StringBuilder text = new StringBuilder("eval at round " + round + ":");
             values.forEach((name, v) -> text.append(String.format("  %s %.4f", name, v)));
-            LOG.info("{}  ({} rows)", text, e.labels().length);
+            LOG.info("{}  ({} rows)", text, rows);
             if (label != null) {
                 Map<String, Object> at = new LinkedHashMap<>(values);
-                if (key.task().problem() == ProblemType.SINGLE_LABEL && e.labels().length > 0) {
-                    at.put("confusion_matrix", e.confusion(key.task().labels().size()).toArray());
+                if (key.task().problem() == ProblemType.SINGLE_LABEL && rows > 0) {
+                    at.put("confusion_matrix", e.confusion(numLabels).toArray());
+                }
+                if (key.task().problem() == ProblemType.MULTI_LABEL && rows > 0) {
+                    at.put("per_label", perLabel(e.multiLabel(numLabels), key.task().labels()));
                 }
                 summary.put("eval_" + label, at);
                 summary.put("labels", key.task().labels());

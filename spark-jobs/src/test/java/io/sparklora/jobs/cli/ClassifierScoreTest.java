@@ -132,6 +132,84 @@ class ClassifierScoreTest {
     }
 
     @Test
+    void multiLabelRowsGetEachLabelsProbabilityAndThePredictedSet() throws Exception {
+        List<String> labels = List.of("cat", "dog", "pond");
+        BaseModel multiBase = BaseModelLoader.load(model).withTask(labels, ProblemType.MULTI_LABEL);
+        LoraPlan multiPlan = LoraPlan.of(plan.config(), multiBase.layout());
+        float[] multiTheta = multiPlan.initialParameters(multiBase);
+        Random rng = new Random(9);
+        for (int i = 0; i < multiTheta.length; i++) { // B and the head large enough that the adapter matters
+            multiTheta[i] += (float) (0.5 * rng.nextGaussian());
+        }
+        int bias = multiPlan.layout().offset("classifier.bias");
+        multiTheta[bias] = 20; // cat on every row, dog on none: the predicted sets are not all alike
+        multiTheta[bias + 1] = -20;
+        Path multiAdapter = shared.resolve("multi-adapter");
+        PeftAdapterFiles.write(multiAdapter, new PeftAdapter(multiPlan.config(), multiTheta, model.toString(),
+                multiBase.fingerprint()), multiPlan, ModelFamily.BERT);
+        Path out = shared.resolve("multi-scores");
+        CliRuns.run("score", "--model", model.toString(), "--adapter", multiAdapter.toString(), "--path",
+                rows.toString(), "--id-columns", "id", "--text-pair-column", "context", "--label-names",
+                String.join(",", labels), "--problem-type", "multi_label_classification", "--max-seq-len",
+                String.valueOf(SEQ_LEN), "--output", out.toString()).succeeds();
+        assertThat(Files.readString(out.resolve("_score.json"))).contains("\"problem_type\" : \"multi_label_classification\"");
+
+        SparkSession spark = LocalSpark.start("local[2]");
+        List<Row> scored;
+        try {
+            scored = spark.read().parquet(out.toString()).collectAsList();
+        } finally {
+            spark.stop();
+        }
+        assertThat(scored.get(0).schema().fieldNames()).containsExactly("id", "predicted_labels", "predicted_ids",
+                "probabilities", "truncated", "error");
+        Map<Long, Row> byId = new HashMap<>();
+        scored.forEach(row -> byId.put(row.getLong(0), row));
+        int predictedLabels = 0;
+        try (TextTokenizer tokenizer = TextTokenizer.load(model.resolve("tokenizer.json"));
+             SequenceClassifier direct = SequenceClassifier.build(multiBase, multiPlan,
+                     EngineSpec.training(SEQ_LEN, TrainingMode.LORA))) {
+            direct.setTrainable(multiTheta);
+            SentencePairEncoder pairs = new SentencePairEncoder(tokenizer, multiBase.config());
+            for (String[] in : ROWS) {
+                Row row = byId.get(Long.parseLong(in[0]));
+                if (in[1].isEmpty()) {
+                    assertThat(row.isNullAt(1)).isTrue();
+                    continue;
+                }
+                double[] p = new ClassifierRows(direct).predictions(List.of(ClassificationRow.of(
+                        pairs.encode(in[1], in[2], SEQ_LEN), new double[] {0})))[0];
+                List<Double> written = row.getList(3);
+                List<String> expected = new java.util.ArrayList<>();
+                for (int j = 0; j < 3; j++) {
+                    assertThat(written.get(j)).as("row %s label %d", in[0], j).isCloseTo(p[j], within(1e-6));
+                    if (p[j] >= 0.5) {
+                        expected.add(labels.get(j));
+                    }
+                }
+                assertThat(row.<String>getList(1)).as("row %s", in[0]).containsExactlyElementsOf(expected);
+                assertThat(row.<Integer>getList(2)).hasSameSizeAs(expected);
+                predictedLabels += expected.size();
+            }
+        }
+        assertThat(predictedLabels).as("cat on each of the four scored rows, dog on none").isBetween(4, 8);
+
+        // merged with its task: config.json says multi-label as transformers writes it, and the head is the adapter's
+        Path merged = shared.resolve("multi-merged");
+        CliRuns.run("merge", "--model", model.toString(), "--adapter", multiAdapter.toString(), "--output",
+                merged.toString(), "--label-names", String.join(",", labels), "--problem-type",
+                "multi_label_classification").succeeds();
+        com.fasterxml.jackson.databind.JsonNode config = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(merged.resolve("config.json").toFile());
+        assertThat(config.get("problem_type").asText()).isEqualTo("multi_label_classification");
+        assertThat(config.get("id2label").get("2").asText()).isEqualTo("pond");
+        assertThat(BaseModelLoader.load(merged).hasHead()).isTrue();
+        CliRuns.run("merge", "--model", model.toString(), "--adapter", multiAdapter.toString(), "--output",
+                shared.resolve("multi-merged-2").toString(), "--label-names", "cat", "--problem-type",
+                "multi_label_classification").failsWith(CONFIG_ERROR, "merge: --label-names must name at least 2 classes");
+    }
+
+    @Test
     void aTokenizerWithoutTheModelsSpecialTokensIsRefusedBeforeSparkWork() throws Exception {
         Path other = CliRuns.write(shared.resolve("other/tokenizer.json"),
                 Files.readString(model.resolve("tokenizer.json")).replace("[CLS]", "[BOS]"));
@@ -139,6 +217,17 @@ class ClassifierScoreTest {
                 rows.toString(), "--id-columns", "id", "--output", shared.resolve("no-cls").toString())
                 .failsWith(CONFIG_ERROR, "model error: cannot load the tokenizer " + other);
         assertThat(message).contains("the tokenizer has no [CLS] token, which a BERT input row needs");
+    }
+
+    @Test
+    void generateAndEvalRefuseAnEncoderInOneLineNamingScore() throws Exception {
+        String generate = CliRuns.run("generate", "--model", model.toString(), "--prompt", "the cat")
+                .failsWith(CONFIG_ERROR, "generate: the model in " + model + " is a bert encoder (a sequence classifier)");
+        assertThat(generate).contains("use sparklora score");
+        Path data = CliRuns.write(shared.resolve("eval/rows.jsonl"), "{\"text\": \"the cat was good\"}\n");
+        String eval = CliRuns.run("eval", "--model", model.toString(), "--adapter", adapter.toString(), "--data",
+                data.toString()).failsWith(CONFIG_ERROR, "eval: the model in " + model + " is a bert encoder");
+        assertThat(eval).contains("use sparklora score");
     }
 
     @Test

@@ -33,6 +33,13 @@ class TaskSectionTest {
         JobConfig regression = JobFiles.parse(MINIMAL, "task.label_column=score", "task.problem_type=regression");
         assertThat(regression.task().problemType()).isEqualTo(ProblemType.REGRESSION);
         assertThat(regression.fingerprint()).isNotEqualTo(c.fingerprint());
+        JobConfig multi = JobFiles.parse(CLASSIFIER, "task.problem_type=multi_label_classification",
+                "task.label_separator=;");
+        assertThat(multi.task().problemType()).isEqualTo(ProblemType.MULTI_LABEL);
+        assertThat(multi.task().separator()).isEqualTo(";");
+        assertThat(JobConfigLoader.parse(multi.toYaml(), "canonical.yaml", List.of())).isEqualTo(multi);
+        assertThat(JobFiles.parse(CLASSIFIER, "task.problem_type=multi_label_classification").task().separator())
+                .isEqualTo(",");
         assertThat(JobFiles.parse(MINIMAL).task()).isEqualTo(TaskSection.NONE);
         assertThat(JobFiles.parse(MINIMAL).toMap()).doesNotContainKey("task");
     }
@@ -44,10 +51,10 @@ class TaskSectionTest {
         assertThat(error(CLASSIFIER, "task.label_names=[a, a]")).contains("task.label_names must be distinct");
         assertThat(error(CLASSIFIER, "task.problem_type=regression")).contains("task.label_names names classes")
                 .contains("remove it");
-        assertThat(error(CLASSIFIER, "task.problem_type=multi_label_classification"))
-                .contains("task.problem_type multi_label_classification needs one label column per class");
+        assertThat(error(CLASSIFIER, "task.label_separator=;")).contains("task.label_separator separates the labels "
+                + "of a multi-label row; set task.problem_type: multi_label_classification");
         assertThat(error(CLASSIFIER, "task.problem_type=ordinal")).contains("task.problem_type must be "
-                + "single_label_classification or regression");
+                + "single_label_classification, multi_label_classification or regression");
         assertThat(error(CLASSIFIER, "task.label_names=positive")).contains("task.label_names must be a list");
         assertThat(error(CLASSIFIER, "data.prompt_column=q", "data.completion_column=a"))
                 .contains("data.prompt_column / data.completion_column are for decoders");

@@ -85,6 +85,45 @@ public final class TinyClassifierJob {
         return data.resolve("pairs.jsonl");
     }
 
+    /**
+     * Writes {@code rows} multi-label pairs to data/multi.jsonl: {"text", "context", "labels"} where labels is a JSON
+     * array of the classes cat, dog (the animal named in the text) and pond (the place in the context), empty when
+     * none applies; plus {@code unknown} rows that name a class ("weather") the task does not have.
+     */
+    public static Path multiLabelDataset(Path dir, int rows, int unknown, long seed) throws IOException {
+        Random rng = new Random(seed);
+        List<String> nouns = List.of("cat", "dog", "bird", "fish");
+        List<String> places = List.of("mat", "tree", "pond");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < rows + unknown; i++) {
+            String noun = nouns.get(rng.nextInt(4));
+            String place = places.get(rng.nextInt(3));
+            List<String> labels = new ArrayList<>();
+            if (noun.equals("cat") || noun.equals("dog")) {
+                labels.add("\"" + noun + "\"");
+            }
+            if (place.equals("pond")) {
+                labels.add("\"pond\"");
+            }
+            if (i >= rows) {
+                labels.add("\"weather\"");
+            }
+            lines.add("{\"text\": \"the " + noun + " was " + (rng.nextBoolean() ? "good" : "bad") + "\", \"context\": "
+                    + "\"it sat on a " + place + "\", \"labels\": [" + String.join(", ", labels) + "]}");
+        }
+        Path data = dir.resolve("classification");
+        Files.createDirectories(data);
+        Files.write(data.resolve("multi.jsonl"), lines);
+        return data.resolve("multi.jsonl");
+    }
+
+    /** A multi-label job (classes cat, dog, pond from the "labels" arrays) over the given model, data and output. */
+    public static String multiLabelYaml(String model, String data, String output, int workers, int rounds) {
+        return yaml(model, data, output, workers, rounds).replace("label_column: label", "label_column: labels")
+                .replace("label_names: [negative, positive]", "label_names: [cat, dog, pond]\n"
+                        + "  problem_type: multi_label_classification");
+    }
+
     /** A classification job over the given model, data and output. */
     public static String yaml(String model, String data, String output, int workers, int rounds) {
         return """

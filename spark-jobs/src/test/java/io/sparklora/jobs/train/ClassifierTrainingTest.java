@@ -8,6 +8,8 @@ import io.sparklora.core.engine.TrainingMode;
 import io.sparklora.core.lora.LoraPlan;
 import io.sparklora.core.model.BaseModel;
 import io.sparklora.core.model.BaseModelLoader;
+import io.sparklora.core.tensor.SafetensorsFile;
+import io.sparklora.core.testing.TinyModels;
 import io.sparklora.core.text.ClassificationRow;
 import io.sparklora.core.train.ClassifierRows;
 import io.sparklora.core.train.LocalTrainer;
@@ -32,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A sequence classifier trained by the training master on Spark local[2, 2]: labelled sentence pairs through the
@@ -40,6 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ClassifierTrainingTest {
     private static final int ROUNDS = 6;
+    private static final int MULTI_LABEL_ROUNDS = 10;
 
     @TempDir
     static Path dir;
@@ -65,24 +69,13 @@ class ClassifierTrainingTest {
                 dir.resolve("run").toString(), 2, ROUNDS), "test.yaml", List.of());
         RunResult result = new TrainingMaster(spark, config).run();
 
-        BaseModel loaded = BaseModelLoader.load(model);
-        ClassificationSpec task = ClassificationSpec.resolve(config.task(), loaded.config());
-        PreparedData prepared = DataPreparation.prepare(spark, config.data(), task, config.model().tokenizer(), 2,
-                config.train().seed(), config.eval().maxRows(),
-                new SerializableHadoopConf(spark.sparkContext().hadoopConfiguration()), Map.of());
-        List<ClassificationRow> rows = ShardedRows.inGlobalOrder(prepared.train().collect());
-        BaseModel base = loaded.withTask(task.labels(), task.problem());
-        LoraPlan plan = LoraPlan.of(config.lora(), base.layout());
-        float[] single = plan.initialParameters(base);
-        try (SequenceClassifier classifier = SequenceClassifier.build(base, plan,
-                EngineSpec.training(config.data().maxSeqLen(), TrainingMode.LORA))) {
-            new LocalTrainer<>(new ClassifierRows(classifier), config.batchPlan(), config.train().optimizer())
-                    .train(single, rows, ROUNDS, m -> { });
-        }
+        SingleJvm replay = SingleJvm.train(config, ROUNDS);
+        List<ClassificationRow> rows = replay.rows();
+        float[] single = replay.theta();
 
         // Same rows, same steps, same order of every float sum: equal bit for bit.
         assertThat(result.theta()).isEqualTo(single);
-        assertThat(single).isNotEqualTo(plan.initialParameters(base));
+        assertThat(single).isNotEqualTo(replay.initial());
         assertThat(rows).allSatisfy(r -> assertThat(r.length()).isLessThanOrEqualTo(12));
         assertThat(rows.get(0).ids()[0]).isEqualTo(2); // [CLS]
         assertThat(rows.get(0).tokenTypes()).contains(0, 1); // a sentence pair
@@ -113,5 +106,111 @@ class ClassifierTrainingTest {
         JsonNode written = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
         assertThat(written.get("eval_after").get("confusion_matrix").size()).isEqualTo(2);
         assertThat(Files.readString(out.resolve("report.html"))).contains("Confusion matrix").contains("positive");
+    }
+
+    @Test
+    void multiLabelTrainsWithBinaryCrossEntropyAndEqualsTheSingleJvmTrainer() throws Exception {
+        Path multi = TinyClassifierJob.multiLabelDataset(dir, 46, 2, 7);
+        JobConfig config = JobConfigLoader.parse(TinyClassifierJob.multiLabelYaml(model.toString(), multi.toString(),
+                dir.resolve("multi-run").toString(), 2, MULTI_LABEL_ROUNDS), "multi.yaml", List.of());
+        RunResult result = new TrainingMaster(spark, config).run();
+        SingleJvm replay = SingleJvm.train(config, MULTI_LABEL_ROUNDS);
+        assertThat(result.theta()).isEqualTo(replay.theta());
+        assertThat(replay.rows()).allSatisfy(r -> assertThat(r.labels()).hasSize(3).containsAnyOf(0.0, 1.0));
+
+        Map<String, Object> summary = result.summary();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> report = (Map<String, Object>) summary.get("data");
+        assertThat(report.get("bad_rows")).as("the rows labelled weather").isEqualTo(2L);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> before = (Map<String, Object>) summary.get("eval_before");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> after = (Map<String, Object>) summary.get("eval_after");
+        assertThat(after).containsOnlyKeys("loss", "subset_accuracy", "micro_f1", "macro_f1", "per_label");
+        assertThat((Double) after.get("loss")).isLessThan((Double) before.get("loss"));
+        assertThat((Double) after.get("micro_f1")).isGreaterThan((Double) before.get("micro_f1"));
+        assertThat((List<?>) after.get("per_label")).hasSize(3);
+        assertThat(summary.get("labels")).isEqualTo(List.of("cat", "dog", "pond"));
+
+        Path out = Path.of(config.output().path());
+        assertThat(Files.readAllLines(out.resolve(RunLayout.METRICS)).stream()
+                .filter(l -> l.contains("\"eval_subset_accuracy\"") && l.contains("\"eval_micro_f1\"")).count())
+                .isGreaterThanOrEqualTo(2);
+        assertThat(new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("eval_after").get("per_label")
+                .get(2).get("label").asText()).isEqualTo("pond");
+        assertThat(Files.readString(out.resolve("report.html"))).contains("Per label").contains("micro_f1")
+                .doesNotContain("Confusion matrix");
+        JsonNode adapterConfig = new ObjectMapper().readTree(out.resolve("adapter/adapter_config.json").toFile());
+        assertThat(adapterConfig.get("task_type").asText()).isEqualTo("SEQ_CLS");
+        // the head PEFT saves for BERT: classifier.weight [num_labels, hidden]
+        try (SafetensorsFile weights = SafetensorsFile.open(out.resolve("adapter/adapter_model.safetensors"))) {
+            assertThat(weights.info("base_model.model.classifier.weight").shape())
+                    .containsExactly(3, TinyModels.bert().hiddenSize());
+        }
+    }
+
+    /**
+     * Fault tolerance on the classifier path (the head is part of θ, its checkpoint and the adapter): a round task
+     * failing once is retried, and a run stopped after round 4 resumes from its round-3 checkpoint; both adapters
+     * are byte-identical, and their θ equals the single-JVM trainer's uninterrupted run bit for bit.
+     */
+    @Test
+    void aRetriedTaskAndAResumedRunGiveTheUninterruptedClassifier() throws Exception {
+        JobConfig retried = singleLabel("retried");
+        spark.conf().set(FaultInjection.FAIL_TASK_AT_ROUND, "2");
+        RunResult retry;
+        try {
+            retry = new TrainingMaster(spark, retried).run();
+        } finally {
+            spark.conf().unset(FaultInjection.FAIL_TASK_AT_ROUND);
+        }
+
+        JobConfig resumed = singleLabel("resumed");
+        spark.conf().set(FaultInjection.STOP_AFTER_ROUND, "4"); // dies in round 5, after the round-3 checkpoint
+        try {
+            assertThatThrownBy(() -> new TrainingMaster(spark, resumed).run())
+                    .isInstanceOf(FaultInjection.InjectedStop.class);
+        } finally {
+            spark.conf().unset(FaultInjection.STOP_AFTER_ROUND);
+        }
+        assertThat(Path.of(resumed.output().path(), RunLayout.ADAPTER)).doesNotExist();
+        RunResult resume = new TrainingMaster(spark, resumed).run();
+        assertThat(resume.summary().get("resumed_from_round")).isEqualTo(3L);
+        assertThat(((Map<?, ?>) resume.summary().get("eval_after")).get("loss"))
+                .isEqualTo(((Map<?, ?>) retry.summary().get("eval_after")).get("loss"));
+
+        float[] uninterrupted = SingleJvm.train(retried, ROUNDS).theta();
+        assertThat(retry.theta()).isEqualTo(uninterrupted);
+        assertThat(resume.theta()).isEqualTo(uninterrupted);
+        String weights = RunLayout.ADAPTER + "/adapter_model.safetensors";
+        assertThat(Files.readAllBytes(Path.of(resumed.output().path(), weights)))
+                .isEqualTo(Files.readAllBytes(Path.of(retried.output().path(), weights)));
+        assertThat(new TrainingMaster(spark, resumed).run().alreadyComplete()).isTrue();
+    }
+
+    private static JobConfig singleLabel(String output) {
+        return JobConfigLoader.parse(TinyClassifierJob.yaml(model.toString(), data.toString(),
+                dir.resolve(output).toString(), 2, ROUNDS), output + ".yaml", List.of());
+    }
+
+    /** The same job's training rows trained by the single-JVM trainer (no Spark in the step). */
+    private record SingleJvm(List<ClassificationRow> rows, float[] initial, float[] theta) {
+        static SingleJvm train(JobConfig config, int rounds) throws Exception {
+            BaseModel loaded = BaseModelLoader.load(model);
+            ClassificationSpec task = ClassificationSpec.resolve(config.task(), loaded.config());
+            PreparedData prepared = DataPreparation.prepare(spark, config.data(), task, config.model().tokenizer(), 2,
+                    config.train().seed(), config.eval().maxRows(),
+                    new SerializableHadoopConf(spark.sparkContext().hadoopConfiguration()), Map.of());
+            List<ClassificationRow> rows = ShardedRows.inGlobalOrder(prepared.train().collect());
+            BaseModel base = loaded.withTask(task.labels(), task.problem());
+            LoraPlan plan = LoraPlan.of(config.lora(), base.layout());
+            float[] theta = plan.initialParameters(base);
+            try (SequenceClassifier classifier = SequenceClassifier.build(base, plan,
+                    EngineSpec.training(config.data().maxSeqLen(), TrainingMode.LORA))) {
+                new LocalTrainer<>(new ClassifierRows(classifier), config.batchPlan(), config.train().optimizer())
+                        .train(theta, rows, rounds, m -> { });
+            }
+            return new SingleJvm(rows, plan.initialParameters(base), theta);
+        }
     }
 }
