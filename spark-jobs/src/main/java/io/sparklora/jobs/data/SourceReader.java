@@ -64,7 +64,16 @@ final class SourceReader {
         Dataset<Row> raw = ExampleTable.readFiles(spark, source.path(), source.describe(), format);
         String name = format.name().toLowerCase(Locale.ROOT);
         return new Read(raw, true, new SourceSnapshot(source.describe(), name, null, null,
-                fileStates(spark, raw.inputFiles(), source)));
+                fileStates(spark, inputFiles(spark, raw, source.path()), source)));
+    }
+
+    /**
+     * The files a read of {@code path} covers. A cached read (JSON and CSV, see ExampleTable) names none, so those
+     * are listed by an uncached reader of the same path; without them a resumed run could not tell changed files.
+     */
+    private static String[] inputFiles(SparkSession spark, Dataset<Row> raw, String path) {
+        String[] files = raw.inputFiles();
+        return files.length > 0 ? files : spark.read().text(path).inputFiles();
     }
 
     private static Read table(SparkSession spark, DataSource source, SourceSnapshot.Pinned pinned) {

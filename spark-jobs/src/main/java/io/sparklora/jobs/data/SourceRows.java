@@ -49,18 +49,6 @@ public record SourceRows(Dataset<Row> rows, List<String> columns, SourceSnapshot
             select[i] = col("`" + own.get(i).replace("`", "``") + "`");
         }
         select[own.size()] = problem.as(PROBLEM);
-        return new SourceRows(raw.select(select), own, listed(spark, source, read.snapshot()));
-    }
-
-    /**
-     * The snapshot with its files listed: a cached read (JSON, CSV) no longer names its input files, so those are
-     * listed by an uncached reader of the same path.
-     */
-    private static SourceSnapshot listed(SparkSession spark, DataSource source, SourceSnapshot snapshot) {
-        if (snapshot.versioned() || !snapshot.files().isEmpty() || source.kind() != DataSource.Kind.PATH) {
-            return snapshot;
-        }
-        return new SourceSnapshot(snapshot.source(), snapshot.format(), null, null, SourceReader.fileStates(spark,
-                spark.read().text(source.path()).inputFiles(), source));
+        return new SourceRows(raw.select(select), own, read.snapshot());
     }
 }
