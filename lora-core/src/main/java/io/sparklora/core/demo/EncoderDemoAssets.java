@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The classification demo, reproducible with {@code sparklora init-demo DIR}: a tiny BERT (config.json,
@@ -62,33 +63,42 @@ public final class EncoderDemoAssets {
         Path tokenizerFile = model.resolve("tokenizer.json");
         Files.writeString(tokenizerFile, TokenizerBuilder.wordPiece(EncoderDemoCorpus.words()));
         try (TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile)) {
-            ModelConfig config = config(tokenizer.vocabSize());
-            BaseModel init = randomBase(config);
-            SentencePairEncoder encoder = new SentencePairEncoder(tokenizer, config);
-            List<SentencePairEncoder.Encoded> rows = new ArrayList<>();
-            for (EncoderDemoCorpus.Pair p : EncoderDemoCorpus.pretraining()) {
-                rows.add(encoder.encode(p.text(), p.pair(), SEQ));
-            }
-            MlmMasking masking = new MlmMasking(id(tokenizer, "[MASK]"), config.vocabSize(), Set.of(id(tokenizer, "[PAD]"),
-                    id(tokenizer, "[CLS]"), id(tokenizer, "[SEP]")));
-            try (MaskedLm mlm = MaskedLm.build(init, EngineSpec.training(SEQ, TrainingMode.FULL), SEED)) {
-                float[] theta = mlm.trainableVector();
-                OptimizerConfig opt = OptimizerConfig.defaults().withLearningRate(2e-3).withWeightDecay(0.01)
-                        .withSchedule(LrSchedule.COSINE, 30);
-                MaskedLmRows engine = new MaskedLmRows(mlm, masking, config.encoderConfig().padTokenId());
-                List<RoundMetrics> history = new LocalTrainer<>(engine, new BatchPlan(1, PRETRAIN_BATCH, PRETRAIN_BATCH, SEED),
-                        opt).train(theta, rows, PRETRAIN_ROUNDS, m -> {
-                            if ((m.round() + 1) % 100 == 0) {
-                                System.out.printf("pretraining the demo encoder: step %d/%d, masked-token loss %.3f%n",
-                                        m.round() + 1, PRETRAIN_ROUNDS, m.loss());
-                            }
-                        });
-                Map<String, INDArray> weights = new LinkedHashMap<>(init.weights());
-                weights.putAll(mlm.trainableLayout().unflatten(theta));
-                BaseModelWriter.write(BaseModel.of(config, weights), model, DType.F32,
-                        Map.of("sparklora.demo_seed", String.valueOf(SEED)));
-                return history.get(history.size() - 1).loss();
-            }
+            Pretrained pretrained = pretrain(tokenizer, PRETRAIN_ROUNDS, m -> {
+                if ((m.round() + 1) % 100 == 0) {
+                    System.out.printf("pretraining the demo encoder: step %d/%d, masked-token loss %.3f%n", m.round() + 1,
+                            PRETRAIN_ROUNDS, m.loss());
+                }
+            });
+            BaseModelWriter.write(pretrained.model(), model, DType.F32, Map.of("sparklora.demo_seed", String.valueOf(SEED)));
+            return pretrained.loss();
+        }
+    }
+
+    /** The pretrained encoder (its weights and the MLM head's under cls.predictions.*) and the last step's loss. */
+    record Pretrained(BaseModel model, double loss) {
+    }
+
+    /** BERT's initialisation, then {@code rounds} steps of masked-language modelling on the corpus. */
+    static Pretrained pretrain(TextTokenizer tokenizer, int rounds, Consumer<RoundMetrics> progress) {
+        ModelConfig config = config(tokenizer.vocabSize());
+        BaseModel init = randomBase(config);
+        SentencePairEncoder encoder = new SentencePairEncoder(tokenizer, config);
+        List<SentencePairEncoder.Encoded> rows = new ArrayList<>();
+        for (EncoderDemoCorpus.Pair p : EncoderDemoCorpus.pretraining()) {
+            rows.add(encoder.encode(p.text(), p.pair(), SEQ));
+        }
+        MlmMasking masking = new MlmMasking(id(tokenizer, "[MASK]"), config.vocabSize(), Set.of(id(tokenizer, "[PAD]"),
+                id(tokenizer, "[CLS]"), id(tokenizer, "[SEP]")));
+        try (MaskedLm mlm = MaskedLm.build(init, EngineSpec.training(SEQ, TrainingMode.FULL), SEED)) {
+            float[] theta = mlm.trainableVector();
+            OptimizerConfig opt = OptimizerConfig.defaults().withLearningRate(2e-3).withWeightDecay(0.01)
+                    .withSchedule(LrSchedule.COSINE, 30);
+            MaskedLmRows engine = new MaskedLmRows(mlm, masking, config.encoderConfig().padTokenId());
+            List<RoundMetrics> history = new LocalTrainer<>(engine, new BatchPlan(1, PRETRAIN_BATCH, PRETRAIN_BATCH, SEED),
+                    opt).train(theta, rows, rounds, progress);
+            Map<String, INDArray> weights = new LinkedHashMap<>(init.weights());
+            weights.putAll(mlm.trainableLayout().unflatten(theta));
+            return new Pretrained(BaseModel.of(config, weights), history.get(history.size() - 1).loss());
         }
     }
 
