@@ -11,8 +11,9 @@ import java.util.Set;
  * home, one food and one sound. The pretraining corpus states these facts in many phrasings, alone and as sentence
  * pairs whose second sentence says "it" (so masked-language modelling has to look across the pair to the animal),
  * but never says which animals are tame. The labelled task gives two facts about an animal it does not name
- * ("it lives in the barn." / "it eats grass.") and asks "tame" or "wild": the base has no answer before fine-tuning,
- * and what it learned about the animals is what makes the answer quick to learn.
+ * ("it lives in the barn." / "it eats grass.") and asks "tame" or "wild": the base has never seen a label, so its new
+ * head answers at chance until fine-tuning. Each fact word belongs to one animal, so the answer is lexical: an
+ * untrained encoder of the same shape learns it about as fast (README, "The classification demo").
  */
 public final class EncoderDemoCorpus {
     /** The first five are tame, the last five wild. */
