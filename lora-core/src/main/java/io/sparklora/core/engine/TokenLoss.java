@@ -34,13 +34,25 @@ final class TokenLoss {
      * @param dHead   the head's gradient accumulator, or null when it is frozen
      */
     static double apply(INDArray hidden, INDArray head, int[] targets, INDArray dHidden, INDArray dHead, Buffers buf) {
-        return apply(hidden, head, targets, dHidden, dHead, buf, null, 1, CHUNK_ELEMENTS);
+        return apply(hidden, head, null, targets, dHidden, dHead, null, buf, null, 1, CHUNK_ELEMENTS);
     }
 
     /** As {@link #apply(INDArray, INDArray, int[], INDArray, INDArray, Buffers)} with another chunk budget. */
     static double apply(INDArray hidden, INDArray head, int[] targets, INDArray dHidden, INDArray dHead, Buffers buf,
                         long chunkElements) {
-        return apply(hidden, head, targets, dHidden, dHead, buf, null, 1, chunkElements);
+        return apply(hidden, head, null, targets, dHidden, dHead, null, buf, null, 1, chunkElements);
+    }
+
+    /**
+     * As {@link #apply(INDArray, INDArray, int[], INDArray, INDArray, Buffers)} with a bias added to the logits
+     * (BERT's MLM decoder: hidden·headᵀ + bias).
+     *
+     * @param bias  [V]
+     * @param dBias the bias's gradient accumulator, or null when it is frozen
+     */
+    static double apply(INDArray hidden, INDArray head, INDArray bias, int[] targets, INDArray dHidden, INDArray dHead,
+                        INDArray dBias, Buffers buf) {
+        return apply(hidden, head, bias, targets, dHidden, dHead, dBias, buf, null, 1, CHUNK_ELEMENTS);
     }
 
     /**
@@ -48,11 +60,12 @@ final class TokenLoss {
      * r·seqLen … (r+1)·seqLen − 1, added in position order from zero (as the loss of a one-row batch is).
      */
     static void rowSums(INDArray hidden, INDArray head, int[] targets, int seqLen, double[] rowSums, Buffers buf) {
-        apply(hidden, head, targets, null, null, buf, rowSums, seqLen, CHUNK_ELEMENTS);
+        apply(hidden, head, null, targets, null, null, null, buf, rowSums, seqLen, CHUNK_ELEMENTS);
     }
 
-    private static double apply(INDArray hidden, INDArray head, int[] targets, INDArray dHidden, INDArray dHead,
-                                Buffers buf, double[] rowSums, int seqLen, long chunkElements) {
+    private static double apply(INDArray hidden, INDArray head, INDArray bias, int[] targets, INDArray dHidden,
+                                INDArray dHead, INDArray dBias, Buffers buf, double[] rowSums, int seqLen,
+                                long chunkElements) {
         StepProfiler.enter(StepProfiler.Part.LOSS);
         long n = hidden.size(0);
         long vocab = head.size(0);
@@ -63,6 +76,9 @@ final class TokenLoss {
             INDArray h = hidden.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all()); // [C, H]
             INDArray logits = buf.get("loss.logits", rows, vocab); // [C, V]
             Ops.gemm(h, head, logits, false, true, 1.0, 0.0);
+            if (bias != null) {
+                logits.addiRowVector(bias);
+            }
             double[] targetLogits = new double[rows];
             double[] weight = new double[rows];
             for (int i = 0; i < rows; i++) {
@@ -110,6 +126,9 @@ final class TokenLoss {
             Ops.gemm(logits, head, dh, false, false, 1.0, 0.0); // [C, V]·[V, H]
             if (dHead != null) {
                 Ops.gemm(logits, h, dHead, true, false, 1.0, 1.0); // [V, C]·[C, H]
+            }
+            if (dBias != null) {
+                Ops.addColumnSums(logits, dBias, buf.get("loss.colsum", vocab));
             }
         }
         StepProfiler.exit();

@@ -17,10 +17,10 @@ import java.util.Set;
 /**
  * Writes small but valid Hugging Face {@code tokenizer.json} files for test and demo models.
  *
- * <p>The scheme is GPT-2's byte-level BPE: a {@code ByteLevel} pre-tokenizer and decoder and a
+ * <p>{@link #characterLevel} is GPT-2's byte-level BPE: a {@code ByteLevel} pre-tokenizer and decoder and a
  * vocabulary holding all 256 byte symbols, so any text (spaces, newlines, non-ASCII) round-trips
- * losslessly even when the corpus never showed a character. Both DJL and Python's {@code
- * tokenizers} load the result.
+ * losslessly even when the corpus never showed a character. {@link #wordPiece} is BERT's uncased
+ * WordPiece over a given word list. Both DJL and Python's {@code tokenizers} load the result.
  */
 public final class TokenizerBuilder {
 
@@ -76,6 +76,88 @@ public final class TokenizerBuilder {
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** BERT's special tokens, in the ids {@link #wordPiece} gives them (bert-base-uncased's order differs). */
+  public static final List<String> BERT_SPECIALS = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]");
+
+  /**
+   * Builds BERT's uncased WordPiece tokenizer over whole words: BertNormalizer (lower case),
+   * BertPreTokenizer (whitespace and punctuation), a WordPiece model whose vocabulary is {@link
+   * #BERT_SPECIALS} (ids 0-4) then {@code words} in order, and the post-processor Hugging Face's
+   * BERT tokenizers carry ({@code [CLS] A [SEP]} and {@code [CLS] A [SEP] B [SEP]} with token types
+   * 0 and 1), so Python's {@code tokenizers} frames rows as {@link SentencePairEncoder} does.
+   *
+   * @param words lower-case words and punctuation marks, each once; a word outside them reads as [UNK]
+   */
+  public static String wordPiece(List<String> words) {
+    Set<String> seen = new LinkedHashSet<>(BERT_SPECIALS);
+    for (String w : words) {
+      if (w == null || w.isEmpty() || !w.equals(w.toLowerCase(java.util.Locale.ROOT)) || w.contains(" ")) {
+        throw new IllegalArgumentException("word '" + w + "' must be non-empty lower case without spaces");
+      }
+      if (!seen.add(w)) {
+        throw new IllegalArgumentException("word '" + w + "' is listed twice");
+      }
+    }
+    ObjectNode root = JSON.createObjectNode();
+    root.put("version", "1.0");
+    root.putNull("truncation");
+    root.putNull("padding");
+    ArrayNode added = root.putArray("added_tokens");
+    for (int i = 0; i < BERT_SPECIALS.size(); i++) {
+      added.add(addedToken(i, BERT_SPECIALS.get(i)));
+    }
+    root.putObject("normalizer").put("type", "BertNormalizer").put("clean_text", true)
+        .put("handle_chinese_chars", true).putNull("strip_accents").put("lowercase", true);
+    root.putObject("pre_tokenizer").put("type", "BertPreTokenizer");
+    root.set("post_processor", bertTemplate());
+    root.putObject("decoder").put("type", "WordPiece").put("prefix", "##").put("cleanup", true);
+    ObjectNode model = root.putObject("model");
+    model.put("type", "WordPiece").put("unk_token", "[UNK]").put("continuing_subword_prefix", "##")
+        .put("max_input_chars_per_word", 100);
+    ObjectNode vocab = model.putObject("vocab");
+    int id = 0;
+    for (String token : seen) {
+      vocab.put(token, id++);
+    }
+    try {
+      return JSON.writeValueAsString(root);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** TemplateProcessing as in bert-base-uncased's tokenizer.json. */
+  private static ObjectNode bertTemplate() {
+    ObjectNode p = JSON.createObjectNode();
+    p.put("type", "TemplateProcessing");
+    ArrayNode single = p.putArray("single");
+    special(single, "[CLS]", 0);
+    sequence(single, "A", 0);
+    special(single, "[SEP]", 0);
+    ArrayNode pair = p.putArray("pair");
+    special(pair, "[CLS]", 0);
+    sequence(pair, "A", 0);
+    special(pair, "[SEP]", 0);
+    sequence(pair, "B", 1);
+    special(pair, "[SEP]", 1);
+    ObjectNode tokens = p.putObject("special_tokens");
+    for (String t : List.of("[CLS]", "[SEP]")) {
+      ObjectNode entry = tokens.putObject(t);
+      entry.put("id", t);
+      entry.putArray("ids").add(BERT_SPECIALS.indexOf(t));
+      entry.putArray("tokens").add(t);
+    }
+    return p;
+  }
+
+  private static void special(ArrayNode template, String token, int typeId) {
+    template.addObject().putObject("SpecialToken").put("id", token).put("type_id", typeId);
+  }
+
+  private static void sequence(ArrayNode template, String id, int typeId) {
+    template.addObject().putObject("Sequence").put("id", id).put("type_id", typeId);
   }
 
   private static Set<String> validateSpecials(List<String> specialTokens, Set<String> byteSymbols) {

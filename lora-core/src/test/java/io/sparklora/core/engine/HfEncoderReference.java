@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * A plain float64 forward pass written from Hugging Face transformers' BertForSequenceClassification and
- * RobertaForSequenceClassification (eval mode) with PEFT's LoRA Linear: double loops only, independent of the
- * engine. Weights come from the base model and, for the head and adapters, from named double arrays.
+ * RobertaForSequenceClassification (eval mode) with PEFT's LoRA Linear, and BertForMaskedLM's loss: double loops
+ * only, independent of the engine. Weights come from the base model and, for the head and adapters, from named double arrays.
  */
 final class HfEncoderReference {
     private final ModelConfig c;
@@ -105,40 +105,10 @@ final class HfEncoderReference {
 
     /** Logits [rows][num_labels] of one batch, rows padded on the right as the attention mask says. */
     double[][] logits(SequenceBatch batch) {
-        EncoderLayout layout = new EncoderLayout(c);
-        int t = batch.seqLen();
         int h = c.hiddenSize();
         double[][] out = new double[batch.rows()][];
         for (int r = 0; r < batch.rows(); r++) {
-            // embeddings: word + token type + position, then LayerNorm
-            double[][] x = new double[t][h];
-            int pad = c.encoderConfig().padTokenId();
-            int running = 0;
-            for (int i = 0; i < t; i++) {
-                int id = batch.tokens()[r * t + i];
-                int pos;
-                if (c.family() == ModelFamily.BERT) {
-                    pos = i;
-                } else { // create_position_ids_from_input_ids: cumsum(mask)·mask + padding_idx
-                    int m = id != pad ? 1 : 0;
-                    running += m;
-                    pos = running * m + pad;
-                }
-                int type = batch.tokenTypes()[r * t + i];
-                for (int k = 0; k < h; k++) {
-                    x[i][k] = w.get(layout.wordEmbeddings())[id * h + k] + w.get(layout.tokenTypeEmbeddings())[type * h + k]
-                            + w.get(layout.positionEmbeddings())[pos * h + k];
-                }
-            }
-            x = layerNorm(x, layout.embeddingNorm());
-            double[] maskAdd = new double[t]; // (1 − mask)·finfo.min
-            for (int j = 0; j < t; j++) {
-                maskAdd[j] = batch.attentionMask()[r * t + j] == 1 ? 0 : -Double.MAX_VALUE;
-            }
-            for (int l = 0; l < c.numLayers(); l++) {
-                x = layer(x, l, maskAdd);
-            }
-            double[][] first = {x[0]};
+            double[][] first = {hidden(batch, r)[0]};
             double[][] logits;
             int labels = c.encoderConfig().numLabels();
             if (c.family() == ModelFamily.BERT) {
@@ -151,6 +121,86 @@ final class HfEncoderReference {
             out[r] = logits[0];
         }
         return out;
+    }
+
+    /**
+     * BertForMaskedLM's loss, summed: at every position with a target, cls.predictions (transform.dense, gelu,
+     * transform.LayerNorm, then the word embeddings as decoder.weight plus cls.predictions.bias) and the
+     * cross-entropy of the target.
+     */
+    double maskedLmLossSum(SequenceBatch batch, int[] targets) {
+        EncoderLayout layout = new EncoderLayout(c);
+        int t = batch.seqLen();
+        int h = c.hiddenSize();
+        int vocab = c.vocabSize();
+        double loss = 0;
+        for (int r = 0; r < batch.rows(); r++) {
+            double[][] x = hidden(batch, r);
+            for (int i = 0; i < t; i++) {
+                int target = targets[r * t + i];
+                if (target == TokenBatch.IGNORE) {
+                    continue;
+                }
+                double[][] u = linear(new double[][] {x[i]}, "cls.predictions.transform.dense", h, h);
+                for (int k = 0; k < h; k++) {
+                    u[0][k] = u[0][k] * 0.5 * (1 + erf(u[0][k] / Math.sqrt(2)));
+                }
+                double[] y = layerNorm(u, "cls.predictions.transform.LayerNorm")[0];
+                double[] e = w.get(layout.wordEmbeddings());
+                double[] logits = new double[vocab];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int v = 0; v < vocab; v++) {
+                    double s = w.get("cls.predictions.bias")[v];
+                    for (int k = 0; k < h; k++) {
+                        s += y[k] * e[v * h + k];
+                    }
+                    logits[v] = s;
+                    max = Math.max(max, s);
+                }
+                double sum = 0;
+                for (double l : logits) {
+                    sum += Math.exp(l - max);
+                }
+                loss += max + Math.log(sum) - logits[target];
+            }
+        }
+        return loss;
+    }
+
+    /** The last layer's hidden states [T][H] of row r. */
+    private double[][] hidden(SequenceBatch batch, int r) {
+        EncoderLayout layout = new EncoderLayout(c);
+        int t = batch.seqLen();
+        int h = c.hiddenSize();
+        // embeddings: word + token type + position, then LayerNorm
+        double[][] x = new double[t][h];
+        int pad = c.encoderConfig().padTokenId();
+        int running = 0;
+        for (int i = 0; i < t; i++) {
+            int id = batch.tokens()[r * t + i];
+            int pos;
+            if (c.family() == ModelFamily.BERT) {
+                pos = i;
+            } else { // create_position_ids_from_input_ids: cumsum(mask)·mask + padding_idx
+                int m = id != pad ? 1 : 0;
+                running += m;
+                pos = running * m + pad;
+            }
+            int type = batch.tokenTypes()[r * t + i];
+            for (int k = 0; k < h; k++) {
+                x[i][k] = w.get(layout.wordEmbeddings())[id * h + k] + w.get(layout.tokenTypeEmbeddings())[type * h + k]
+                        + w.get(layout.positionEmbeddings())[pos * h + k];
+            }
+        }
+        x = layerNorm(x, layout.embeddingNorm());
+        double[] maskAdd = new double[t]; // (1 − mask)·finfo.min
+        for (int j = 0; j < t; j++) {
+            maskAdd[j] = batch.attentionMask()[r * t + j] == 1 ? 0 : -Double.MAX_VALUE;
+        }
+        for (int l = 0; l < c.numLayers(); l++) {
+            x = layer(x, l, maskAdd);
+        }
+        return x;
     }
 
     static double[][] tanh(double[][] x) {

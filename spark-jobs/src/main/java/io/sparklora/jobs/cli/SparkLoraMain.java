@@ -45,7 +45,7 @@ public final class SparkLoraMain {
                                    --output URI [--overwrite] [--generate N] ...
                    sparklora inspect ADAPTER_DIR [--model DIR] | inspect --checkpoint DIR
                    sparklora analyze subspace --adapter DIR --other DIR | analyze amplification --model DIR --adapter DIR
-                   sparklora init-demo [dir]     write the embedded demo model and dataset (default target/demo)
+                   sparklora init-demo [dir]     write the embedded demo models and datasets (default target/demo)
 
             train options:
 
@@ -67,8 +67,9 @@ public final class SparkLoraMain {
     static final String INIT_DEMO_USAGE = """
             usage: sparklora init-demo [DIR]
 
-            Writes the embedded demo model (a tiny LLaMA-family model with its own tokenizer.json) and dataset,
-            generated deterministically, under DIR (default target/demo).""";
+            Writes the embedded demos, generated deterministically, under DIR (default target/demo): model/ (a tiny
+            LLaMA-family decoder) with data/train.jsonl, and encoder/ (a tiny BERT pretrained by masked-language
+            modelling) with data/classify.jsonl; each model with its own tokenizer.json.""";
 
     private SparkLoraMain() {
     }
@@ -330,7 +331,8 @@ public final class SparkLoraMain {
         try {
             CudaBuild.requireReady(OptionalInt.empty());
             io.sparklora.core.demo.DemoAssets.write(dir);
-            out.println("demo model and dataset under " + dir);
+            io.sparklora.core.demo.EncoderDemoAssets.write(dir);
+            out.println("demo models and datasets under " + dir);
             return OK;
         } catch (java.io.IOException e) {
             err.println("cannot write the demo assets under " + dir + ": " + e.getMessage());
