@@ -3,7 +3,6 @@ package io.sparklora.core.engine;
 import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
@@ -37,9 +36,15 @@ final class Ops {
         StepProfiler.gemmEnd(time);
     }
 
-    /** out[i, j] = x[i, j] · v[i] for x [rows, cols], v [rows]. */
+    /**
+     * out[i, j] = x[i, j] · v[i] for x [rows, cols], v [rows]. In place on a copy: ND4J's broadcast op along
+     * dimension 0 into another array took 3-4 ms on [1024, 768], the copy and the in-place one 0.6.
+     */
     static void mulColumn(INDArray x, INDArray v, INDArray out) {
-        Nd4j.exec(new BroadcastMulOp(x, v, out, 0));
+        if (out != x) {
+            out.assign(x);
+        }
+        out.muliColumnVector(v);
     }
 
     /** out[i, j] = x[i, j] · v[j] for x [rows, cols], v [cols]. */
@@ -47,9 +52,12 @@ final class Ops {
         Nd4j.exec(new BroadcastMulOp(x, v, out, 1));
     }
 
-    /** out[i, j] = x[i, j] − v[i]. */
+    /** out[i, j] = x[i, j] − v[i], in place on a copy as {@link #mulColumn}. */
     static void subColumn(INDArray x, INDArray v, INDArray out) {
-        Nd4j.exec(new BroadcastSubOp(x, v, out, 0));
+        if (out != x) {
+            out.assign(x);
+        }
+        out.subiColumnVector(v);
     }
 
     /** out[i] = mean_j x[i, j]. */
