@@ -6,6 +6,7 @@ import io.sparklora.core.model.BaseModelLoader;
 import io.sparklora.core.text.RowBlocks;
 import io.sparklora.jobs.config.DataFormat;
 import io.sparklora.jobs.config.JobConfig;
+import io.sparklora.jobs.data.DataException;
 import io.sparklora.jobs.testing.LocalSpark;
 import io.sparklora.jobs.testing.RowsFixture;
 import io.sparklora.jobs.testing.TinyJob;
@@ -81,7 +82,7 @@ class ClusterIndependentRowsTest {
                                 StandardOpenOption.APPEND);
                         try {
                             train(spark, "changed", changing, DataFormat.JSONL);
-                        } catch (TrainingException e) {
+                        } catch (DataException e) {
                             changedDataError = e;
                         }
                     }
@@ -173,12 +174,11 @@ class ClusterIndependentRowsTest {
     @Test
     void aRunResumedOnChangedDataStopsAndSaysWhatChanged() {
         assertThat(changedDataError).as("resuming on changed data fails").isNotNull();
+        // The source's file listing (path, size, modification time) is checked before any row is read.
         assertThat(changedDataError.getMessage())
-                .contains("cannot resume from the checkpoint at round 2")
-                .contains("examples " + (RowsFixture.EXAMPLES + 1) + " now, " + RowsFixture.EXAMPLES + " in the checkpoint")
-                .contains("row fingerprint sha256:")
-                .contains("data.path " + changing)
-                .contains("new output.path");
+                .contains("data.path " + changing + " changed since the run started")
+                .contains("2 input files now, 2 recorded in the checkpoint")
+                .contains("restore them to resume, or start over with a new output.path");
         assertThat(dir.resolve("out-changed").resolve(RunLayout.ADAPTER)).doesNotExist();
     }
 }
