@@ -51,7 +51,7 @@ mvn $mvn_offline -q -B -ntp -DskipTests install
 core_cp_file=lora-core/target/bench-classpath.txt
 mvn $mvn_offline -q -B -ntp -pl lora-core dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$root/$core_cp_file"
 core_cp="lora-core/target/test-classes:lora-core/target/classes:$(cat "$core_cp_file")"
-jvm() { java -Xmx4g -cp "$core_cp" "$@" 2>&1; }
+jvm() { java -Xmx4g --add-modules=jdk.incubator.vector -cp "$core_cp" "$@" 2>&1; }
 
 echo "bench: fixtures"
 for shape in bench-small demo gpt2-small; do
@@ -130,7 +130,7 @@ if ! $skip_spark; then
   opens=$(mvn $mvn_offline -q -B -ntp help:evaluate -Dexpression=jvm.module.opens -DforceStdout | sed 's/\x1b\[[0-9;]*m//g')
   export SPARK_LOCAL_IP=127.0.0.1
   # shellcheck disable=SC2086
-  java $opens -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
+  java $opens --add-modules=jdk.incubator.vector -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
     -cp "$root/spark-jobs/target/test-classes:$root/spark-jobs/target/classes:$(cat "$jobs_cp_file")" \
     io.sparklora.jobs.bench.SparkRoundBench --out "$out/spark.json"
 fi

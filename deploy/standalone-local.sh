@@ -174,8 +174,9 @@ if [[ $job_config == conf/demo.yaml ]]; then
 fi
 train_args+=(--set "output.path=$(abs "$output_path")" "$@")
 rc=0
-java "${opens[@]}" -Xmx2g -Dlog4j2.configurationFile="$root/conf/log4j2.properties" -cp "$classpath" \
-  org.apache.spark.deploy.SparkSubmit --master "$master_url" --deploy-mode client \
+# The driver with the Vector API module (the engine's fused kernels); the job then starts the executors with it too.
+java "${opens[@]}" --add-modules=jdk.incubator.vector -Xmx2g -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
+  -cp "$classpath" org.apache.spark.deploy.SparkSubmit --master "$master_url" --deploy-mode client \
   --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 --conf spark.ui.enabled=false \
   --conf spark.executor.cores="$worker_cores" --conf spark.task.cpus="$worker_cores" \
   --conf spark.executor.memory="$worker_memory" --conf spark.cores.max="$((workers * worker_cores))" \

@@ -71,7 +71,7 @@ def main(args):
     base = os.path.splitext(args.out)[0]
     env_threads = {"OMP_NUM_THREADS": str(args.threads), "OPENBLAS_NUM_THREADS": str(args.threads)}
     os.environ.update(env_threads)
-    ours = Turns("ours", ["java", "-Xmx4g", "-cp", args.classpath, "io.sparklora.core.bench.StepBench", args.fixture,
+    ours = Turns("ours", ["java", "-Xmx4g", "--add-modules=jdk.incubator.vector", "-cp", args.classpath, "io.sparklora.core.bench.StepBench", args.fixture,
                           args.mode, str(args.warmup), "1", base + ".ours.json", "--serve"], base + ".ours.log")
     peer = Turns("peer", ["/usr/bin/python3", os.path.join(HERE, "peer_torch.py"), "--fixture", args.fixture,
                           "--threads", str(args.threads), "--warmup", str(args.warmup), "--mode", args.mode,

@@ -111,6 +111,10 @@ submit_args=(
   --conf spark.dynamicAllocation.enabled=false
   # ND4J's OpenMP threads sleep rather than spin between ops (deploy/lib/native-env.sh says why).
   --conf spark.executorEnv.OMP_WAIT_POLICY=PASSIVE
+  # The engine's fused kernels need Java's Vector API module, in the driver and the executors alike; the default
+  # options leave spark.{driver,executor}.extraJavaOptions to the caller.
+  --conf spark.driver.defaultJavaOptions=--add-modules=jdk.incubator.vector
+  --conf spark.executor.defaultJavaOptions=--add-modules=jdk.incubator.vector
 )
 gpu_conf=(
   --conf spark.executor.resource.gpu.amount=1

@@ -7,7 +7,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The MLP activations, forward and backward side by side. Each forward keeps its one transcendental result
- * (tanh, sigmoid) so the backward pass is multiplications and additions only.
+ * (tanh, sigmoid) so the backward pass is multiplications and additions only. GPT-2's GELU and SwiGLU run as one
+ * fused loop each ({@link VectorKernels}) where {@link Fused} allows, else as the ND4J operations below.
  */
 final class Activations {
     private static final double GELU_C = Math.sqrt(2.0 / Math.PI);
@@ -23,6 +24,11 @@ final class Activations {
      */
     static void geluTanhForward(INDArray u, INDArray y, INDArray s) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
+        if (Fused.on(u, y, s)) {
+            VectorKernels.geluTanhForward(Fused.floats(u), Fused.floats(y), Fused.floats(s), (int) u.length());
+            StepProfiler.exit();
+            return;
+        }
         Nd4j.exec(new MulOp(u, u, s));
         s.muli(u).muli(GELU_K).addi(u).muli(2 * GELU_C); // 2z
         Ops.sigmoid(s, s);
@@ -36,6 +42,12 @@ final class Activations {
      */
     static void geluTanhBackward(INDArray u, INDArray s, INDArray dy, INDArray du, Buffers buf) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
+        if (Fused.on(u, s, dy, du)) {
+            VectorKernels.geluTanhBackward(Fused.floats(u), Fused.floats(s), Fused.floats(dy), Fused.floats(du),
+                    (int) u.length());
+            StepProfiler.exit();
+            return;
+        }
         INDArray a = buf.get("scratch.act.a", u.shape());
         Nd4j.exec(new MulOp(u, u, du));
         du.muli(3 * GELU_K).addi(1.0).muli(u).muli(2 * GELU_C); // 2c·u·(1 + 3k·u²)
@@ -72,6 +84,12 @@ final class Activations {
     /** SwiGLU: y = silu(gate)·up = gate·σ(gate)·up; all [N, I]. σ(gate) is kept for the backward pass. */
     static void swigluForward(INDArray gate, INDArray up, INDArray y, INDArray sig) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
+        if (Fused.on(gate, up, y, sig)) {
+            VectorKernels.swigluForward(Fused.floats(gate), Fused.floats(up), Fused.floats(y), Fused.floats(sig),
+                    (int) gate.length());
+            StepProfiler.exit();
+            return;
+        }
         Ops.sigmoid(gate, sig);
         Nd4j.exec(new MulOp(gate, sig, y));
         y.muli(up);
@@ -81,6 +99,12 @@ final class Activations {
     /** dUp = dy·gate·σ; dGate = dy·up·σ·(1 + gate·(1 − σ)), from the forward pass's gate and σ(gate). */
     static void swigluBackward(INDArray gate, INDArray up, INDArray sig, INDArray dy, INDArray dGate, INDArray dUp) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
+        if (Fused.on(gate, up, sig, dy, dGate, dUp)) {
+            VectorKernels.swigluBackward(Fused.floats(gate), Fused.floats(up), Fused.floats(sig), Fused.floats(dy),
+                    Fused.floats(dGate), Fused.floats(dUp), (int) gate.length());
+            StepProfiler.exit();
+            return;
+        }
         Nd4j.exec(new MulOp(gate, sig, dUp));
         dUp.muli(dy); // dy·silu(gate)
         Nd4j.exec(new MulOp(gate, sig, dGate)); // gate·σ

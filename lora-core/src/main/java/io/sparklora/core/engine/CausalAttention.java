@@ -16,6 +16,10 @@ import java.util.Map;
  * Grouped-query attention without copying keys: the G = H / Hkv query heads that share key/value head j are
  * consecutive, so [B, H, T, D] is [B·Hkv, G·T, D] and each group attends with one batched product. Forward saves
  * the rotated q, k, the values (each [B, heads, T, D]) and the probabilities [B·Hkv, G·T, T].
+ * <p>
+ * Where {@link Fused} allows (float32 on the CPU), causal attention's products skip the blocks above the diagonal
+ * ({@link CausalBlocks}) and the softmax and its backward are {@link VectorKernels} loops that mask by index; else
+ * the batched products, the additive mask and ND4J's softmax below.
  */
 final class CausalAttention {
     /** Added to masked scores: exp() of it is exactly 0 in float32 and float64, and it never makes a NaN. */
@@ -103,8 +107,28 @@ final class CausalAttention {
             rotary.forward(kh, 0, buf);
         }
         INDArray probs = buf.get(slot + ".attn.probs", b * kvHeads, (long) group * t, t);
-        Ops.bmm(qh.reshape(b * kvHeads, (long) group * t, headDim), kh.reshape(b * kvHeads, t, headDim), probs, false, true,
-                1.0 / Math.sqrt(headDim)); // scores = Q·Kᵀ/sqrt(D)
+        INDArray context = buf.get("scratch.attn.context", b, heads, t, headDim);
+        double scale = 1.0 / Math.sqrt(headDim);
+        if (causal && window.keyMask() == null && Fused.on(qh, kh, vh, probs, context)) {
+            // scores = Q·Kᵀ/sqrt(D) and P·V over the visible key blocks, the softmax masking by index
+            CausalBlocks blocks = new CausalBlocks(b * kvHeads, group, t, headDim);
+            blocks.scores(qh, kh, probs, scale);
+            VectorKernels.causalSoftmax(Fused.floats(probs), (int) (b * kvHeads * group * t), t, slidingWindow);
+            blocks.context(probs, vh, context);
+        } else {
+            Ops.bmm(qh.reshape(b * kvHeads, (long) group * t, headDim), kh.reshape(b * kvHeads, t, headDim), probs, false,
+                    true, scale); // scores = Q·Kᵀ/sqrt(D)
+            maskedSoftmax(probs, b, t, window);
+            Ops.bmm(probs, vh.reshape(b * kvHeads, t, headDim), context.reshape(b * kvHeads, (long) group * t, headDim),
+                    false, false, 1.0);
+        }
+        out.reshape(b, t, heads, headDim).assign(context.permute(0, 2, 1, 3)); // [B, T, H, D]
+        StepProfiler.exit();
+    }
+
+    /** scores [B·Hkv, G·T, T] → probabilities in place: the causal mask, padded keys, then ND4J's softmax. */
+    private void maskedSoftmax(INDArray probs, long b, int t, Window window) {
+        int group = heads / kvHeads;
         if (causal) {
             probs.reshape(b * kvHeads, (long) group * t * t).addiRowVector(batchMask(t));
         }
@@ -115,11 +139,6 @@ final class CausalAttention {
             }
         }
         Ops.softmaxLastDim(probs);
-        INDArray context = buf.get("scratch.attn.context", b, heads, t, headDim);
-        Ops.bmm(probs, vh.reshape(b * kvHeads, t, headDim), context.reshape(b * kvHeads, (long) group * t, headDim), false, false,
-                1.0);
-        out.reshape(b, t, heads, headDim).assign(context.permute(0, 2, 1, 3)); // [B, T, H, D]
-        StepProfiler.exit();
     }
 
     /** The generation path: one row of T new positions against the cache's L = start + T positions. */
@@ -176,9 +195,19 @@ final class CausalAttention {
         dContext.assign(dOut.reshape(b, t, heads, headDim).permute(0, 2, 1, 3)); // [B, H, T, D]
         INDArray dContext3 = dContext.reshape(bk, gt, headDim);
         INDArray dvh = buf.get("scratch.attn.dv", b, kvHeads, t, headDim);
-        Ops.bmm(probs, dContext3, dvh.reshape(bk, t, headDim), true, false, 1.0); // Pᵀ·dO, summed over the group
         INDArray dScores = buf.get("scratch.attn.dscores", bk, gt, t);
-        Ops.bmm(dContext3, vh, dScores, false, true, 1.0); // dP = dO·Vᵀ
+        INDArray dqh = buf.get("scratch.attn.dq", b, heads, t, headDim);
+        INDArray dkh = buf.get("scratch.attn.dk", b, kvHeads, t, headDim);
+        double scale = 1.0 / Math.sqrt(headDim); // the forward pass's score scaling
+        // Causal probabilities are 0 above the diagonal whatever else was masked: the products can skip those blocks.
+        CausalBlocks blocks = causal && Fused.on(probs, dScores, qh, kh, vh, dContext, dqh, dkh, dvh)
+                ? new CausalBlocks(bk, group, t, headDim) : null;
+        if (blocks != null) {
+            blocks.valueGradients(probs, dContext3, vh, dvh, dScores); // dV = Pᵀ·dO summed over the group, dP = dO·Vᵀ
+        } else {
+            Ops.bmm(probs, dContext3, dvh.reshape(bk, t, headDim), true, false, 1.0); // Pᵀ·dO, summed over the group
+            Ops.bmm(dContext3, vh, dScores, false, true, 1.0); // dP = dO·Vᵀ
+        }
 
         // softmax backward: dS = P·(dP − r) with r_i = Σ_j P_ij·dP_ij = dO_i·O_i, a product over D rather than T
         INDArray products = buf.get("scratch.attn.products", out.shape());
@@ -187,14 +216,20 @@ final class CausalAttention {
         Ops.rowSum(products.reshape(b * t * heads, headDim), r.reshape(b * t * heads));
         INDArray rHeads = buf.get("scratch.attn.r2", b, heads, t);
         rHeads.assign(r.permute(0, 2, 1)); // [B, H, T]: the rows of P
-        dScores.reshape(bk * gt, t).subiColumnVector(rHeads.reshape(bk * gt));
-        dScores.muli(probs);
+        if (Fused.on(probs, dScores, rHeads)) {
+            VectorKernels.softmaxBackward(Fused.floats(probs), Fused.floats(dScores), Fused.floats(rHeads),
+                    (int) (bk * gt), t, blocks != null);
+        } else {
+            dScores.reshape(bk * gt, t).subiColumnVector(rHeads.reshape(bk * gt));
+            dScores.muli(probs);
+        }
 
-        INDArray dqh = buf.get("scratch.attn.dq", b, heads, t, headDim);
-        INDArray dkh = buf.get("scratch.attn.dk", b, kvHeads, t, headDim);
-        double scale = 1.0 / Math.sqrt(headDim); // the forward pass's score scaling
-        Ops.bmm(dScores, kh, dqh.reshape(bk, gt, headDim), false, false, scale); // dS·K
-        Ops.bmm(dScores, qh, dkh.reshape(bk, t, headDim), true, false, scale); // dSᵀ·Q
+        if (blocks != null) {
+            blocks.queryKeyGradients(dScores, qh, kh, dqh, dkh, scale); // dS·K and dSᵀ·Q
+        } else {
+            Ops.bmm(dScores, kh, dqh.reshape(bk, gt, headDim), false, false, scale); // dS·K
+            Ops.bmm(dScores, qh, dkh.reshape(bk, t, headDim), true, false, scale); // dSᵀ·Q
+        }
         if (rotary != null) {
             rotary.backward(dqh, 0, buf);
             rotary.backward(dkh, 0, buf);

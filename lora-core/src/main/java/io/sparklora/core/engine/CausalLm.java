@@ -79,6 +79,16 @@ public final class CausalLm implements AutoCloseable {
         this.head = base.layout().outputHeadName();
     }
 
+    /** How this JVM's engines run their element-wise passes: fused Vector API kernels or ND4J operations. */
+    public static String elementwisePath() {
+        return Fused.describe();
+    }
+
+    /** Whether float32 engines in this JVM run the fused kernels (which need fewer scratch arrays). */
+    public static boolean fusedKernels() {
+        return Fused.available();
+    }
+
     public static CausalLm build(BaseModel base, LoraPlan plan, EngineSpec spec) {
         if (base.config().family().isEncoder()) {
             throw new IllegalArgumentException(base.config().modelType() + " is an encoder: use SequenceClassifier");

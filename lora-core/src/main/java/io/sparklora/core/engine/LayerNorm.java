@@ -8,7 +8,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * LayerNorm over the hidden dimension (biased variance, as torch): y = (x − mean)·rstd·g + b, forward and
  * backward side by side. Forward saves x̂ = (x − mean)·rstd [N, H] and rstd [N]; backward needs nothing else:
- * dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·g.
+ * dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·g. Where {@link Fused} allows, each pass is one loop per row
+ * ({@link VectorKernels}); the ND4J operations below are the same formulas.
  */
 final class LayerNorm {
     private final String name;
@@ -35,6 +36,16 @@ final class LayerNorm {
         StepProfiler.enter(StepProfiler.Part.NORM);
         long n = x.size(0);
         long h = x.size(1);
+        INDArray g = params.value(weight);
+        INDArray b = params.value(bias);
+        if (Fused.on(x, y, g, b)) {
+            INDArray xhat = buf.get(slot + "." + name + ".xhat", n, h);
+            INDArray rstd = buf.get(slot + "." + name + ".rstd", n);
+            VectorKernels.layerNormForward(Fused.floats(x), Fused.floats(g), Fused.floats(b), Fused.floats(y),
+                    Fused.floats(xhat), Fused.floats(rstd), (int) n, (int) h, (float) eps);
+            StepProfiler.exit();
+            return;
+        }
         INDArray mean = buf.get("scratch.norm.rows", n); // [N]
         Ops.rowMean(x, mean);
         INDArray xhat = buf.get(slot + "." + name + ".xhat", n, h);
@@ -46,8 +57,8 @@ final class LayerNorm {
         rstd.addi(eps);
         Transforms.pow(rstd, -0.5, false);
         xhat.muliColumnVector(rstd);
-        Ops.mulRow(xhat, params.value(weight), y);
-        y.addiRowVector(params.value(bias));
+        Ops.mulRow(xhat, g, y);
+        y.addiRowVector(b);
         StepProfiler.exit();
     }
 
@@ -58,17 +69,25 @@ final class LayerNorm {
         long h = dy.size(1);
         INDArray xhat = buf.get(slot + "." + name + ".xhat", n, h);
         INDArray rstd = buf.get(slot + "." + name + ".rstd", n);
+        INDArray dG = params.gradient(weight);
+        if (dG != null) {
+            INDArray dyXhat = buf.get("scratch.norm.b", n, h);
+            Nd4j.exec(new MulOp(dy, xhat, dyXhat));
+            Ops.addColumnSums(dyXhat, dG, buf.get("scratch.colsum", h));
+            Ops.addColumnSums(dy, params.gradient(bias), buf.get("scratch.colsum", h));
+        }
+        INDArray g = params.value(weight);
+        if (Fused.on(dy, dx, xhat, rstd, g)) {
+            VectorKernels.layerNormBackwardAdd(Fused.floats(dy), Fused.floats(g), Fused.floats(xhat),
+                    Fused.floats(rstd), Fused.floats(dx), (int) n, (int) h);
+            StepProfiler.exit();
+            return;
+        }
         INDArray dxhat = buf.get("scratch.norm.a", n, h);
         INDArray t = buf.get("scratch.norm.b", n, h);
         INDArray m1 = buf.get("scratch.norm.rows", n);
         INDArray m2 = buf.get("scratch.norm.rows2", n);
-        INDArray dG = params.gradient(weight);
-        if (dG != null) {
-            Nd4j.exec(new MulOp(dy, xhat, t));
-            Ops.addColumnSums(t, dG, buf.get("scratch.colsum", h));
-            Ops.addColumnSums(dy, params.gradient(bias), buf.get("scratch.colsum", h));
-        }
-        Ops.mulRow(dy, params.value(weight), dxhat); // dx̂ = dy·g
+        Ops.mulRow(dy, g, dxhat); // dx̂ = dy·g
         Ops.rowMean(dxhat, m1);
         Nd4j.exec(new MulOp(dxhat, xhat, t));
         Ops.rowMean(t, m2);

@@ -7,7 +7,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * RMSNorm (LLaMA): y = x·rstd·g with rstd = 1/sqrt(mean(x²) + eps), forward and backward side by side. Forward
- * saves x̂ = x·rstd [N, H] and rstd [N]; dx = rstd·(dx̂ − x̂·mean(dx̂·x̂)), dx̂ = dy·g.
+ * saves x̂ = x·rstd [N, H] and rstd [N]; dx = rstd·(dx̂ − x̂·mean(dx̂·x̂)), dx̂ = dy·g. Where {@link Fused} allows, each
+ * pass is one loop per row ({@link VectorKernels}); the ND4J operations below are the same formulas.
  */
 final class RmsNorm {
     private final String name;
@@ -28,6 +29,15 @@ final class RmsNorm {
         StepProfiler.enter(StepProfiler.Part.NORM);
         long n = x.size(0);
         long h = x.size(1);
+        INDArray g = params.value(weight);
+        if (Fused.on(x, y, g)) {
+            INDArray xhat = buf.get(slot + "." + name + ".xhat", n, h);
+            INDArray rstd = buf.get(slot + "." + name + ".rstd", n);
+            VectorKernels.rmsNormForward(Fused.floats(x), Fused.floats(g), Fused.floats(y), Fused.floats(xhat),
+                    Fused.floats(rstd), (int) n, (int) h, (float) eps);
+            StepProfiler.exit();
+            return;
+        }
         INDArray sq = buf.get("scratch.norm.a", n, h);
         Nd4j.exec(new MulOp(x, x, sq));
         INDArray rstd = buf.get(slot + "." + name + ".rstd", n);
@@ -36,7 +46,7 @@ final class RmsNorm {
         Transforms.pow(rstd, -0.5, false);
         INDArray xhat = buf.get(slot + "." + name + ".xhat", n, h);
         Ops.mulColumn(x, rstd, xhat);
-        Ops.mulRow(xhat, params.value(weight), y);
+        Ops.mulRow(xhat, g, y);
         StepProfiler.exit();
     }
 
@@ -47,15 +57,23 @@ final class RmsNorm {
         long h = dy.size(1);
         INDArray xhat = buf.get(slot + "." + name + ".xhat", n, h);
         INDArray rstd = buf.get(slot + "." + name + ".rstd", n);
+        INDArray dG = params.gradient(weight);
+        if (dG != null) {
+            INDArray dyXhat = buf.get("scratch.norm.b", n, h);
+            Nd4j.exec(new MulOp(dy, xhat, dyXhat));
+            Ops.addColumnSums(dyXhat, dG, buf.get("scratch.colsum", h));
+        }
+        INDArray g = params.value(weight);
+        if (Fused.on(dy, dx, xhat, rstd, g)) {
+            VectorKernels.rmsNormBackwardAdd(Fused.floats(dy), Fused.floats(g), Fused.floats(xhat), Fused.floats(rstd),
+                    Fused.floats(dx), (int) n, (int) h);
+            StepProfiler.exit();
+            return;
+        }
         INDArray dxhat = buf.get("scratch.norm.a", n, h);
         INDArray t = buf.get("scratch.norm.b", n, h);
         INDArray m = buf.get("scratch.norm.rows", n);
-        INDArray dG = params.gradient(weight);
-        if (dG != null) {
-            Nd4j.exec(new MulOp(dy, xhat, t));
-            Ops.addColumnSums(t, dG, buf.get("scratch.colsum", h));
-        }
-        Ops.mulRow(dy, params.value(weight), dxhat);
+        Ops.mulRow(dy, g, dxhat);
         Nd4j.exec(new MulOp(dxhat, xhat, t));
         Ops.rowMean(t, m);
         Ops.mulColumn(xhat, m, t);

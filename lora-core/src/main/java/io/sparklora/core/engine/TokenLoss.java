@@ -8,7 +8,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * from integer targets, in row chunks so the [rows, V] logits of only one chunk exist at a time. A sum rather
  * than a mean, so micro-batches and workers add up and the driver divides once by the global token count.
  * Backward writes softmax − one-hot in place over the chunk's logits and multiplies it into dHidden (and, when
- * the head trains, into its gradient).
+ * the head trains, into its gradient). The softmax part runs as one {@link VectorKernels} loop per row where
+ * {@link Fused} allows, else as ND4J operations.
  */
 final class TokenLoss {
     /**
@@ -79,48 +80,23 @@ final class TokenLoss {
             if (bias != null) {
                 logits.addiRowVector(bias);
             }
-            double[] targetLogits = new double[rows];
-            double[] weight = new double[rows];
-            for (int i = 0; i < rows; i++) {
-                int target = targets[r0 + i];
-                if (target != TokenBatch.IGNORE) {
-                    targetLogits[i] = logits.getDouble(i, target);
-                    weight[i] = 1;
-                }
+            double[] positionLoss = new double[rows];
+            boolean gradient = dHidden != null;
+            if (Fused.on(logits)) {
+                VectorKernels.crossEntropy(Fused.floats(logits), rows, (int) vocab, targets, r0, positionLoss, gradient);
+            } else {
+                crossEntropy(logits, targets, r0, positionLoss, gradient, buf);
             }
-            // logsumexp = max + log Σ exp(x − max), keeping exp(x − max) as the softmax numerator. (ND4J's fused
-            // reduce_logsumexp took 20x longer than these four passes.)
-            INDArray max = buf.get("loss.max", rows); // [C]
-            Ops.rowMax(logits, max);
-            logits.subiColumnVector(max);
-            Ops.expInPlace(logits);
-            INDArray sum = buf.get("loss.sum", rows); // [C]
-            Ops.rowSum(logits, sum);
-            double[] maxValues = max.toDoubleVector();
-            double[] sumValues = sum.toDoubleVector();
             for (int i = 0; i < rows; i++) {
-                if (weight[i] != 0) {
-                    double position = maxValues[i] + Math.log(sumValues[i]) - targetLogits[i];
-                    loss += position;
+                if (targets[r0 + i] != TokenBatch.IGNORE) {
+                    loss += positionLoss[i];
                     if (rowSums != null) {
-                        rowSums[(r0 + i) / seqLen] += position;
+                        rowSums[(r0 + i) / seqLen] += positionLoss[i];
                     }
                 }
             }
-            if (dHidden == null) {
+            if (!gradient) {
                 continue;
-            }
-            logits.diviColumnVector(sum); // softmax
-            for (int i = 0; i < rows; i++) {
-                int target = targets[r0 + i];
-                if (target != TokenBatch.IGNORE) {
-                    logits.putScalar(i, target, logits.getDouble(i, target) - 1.0); // softmax − one-hot
-                }
-            }
-            for (int i = 0; i < rows; i++) {
-                if (weight[i] == 0) {
-                    logits.getRow(i).assign(0); // a position without a target contributes nothing
-                }
             }
             INDArray dh = dHidden.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all()); // [C, H]
             Ops.gemm(logits, head, dh, false, false, 1.0, 0.0); // [C, V]·[V, H]
@@ -133,5 +109,48 @@ final class TokenLoss {
         }
         StepProfiler.exit();
         return loss;
+    }
+
+    /**
+     * logits [C, V] → positionLoss[i] = logsumexp(logits_i) − logits_i[target] (0 without a target); with
+     * {@code gradient}, logits become softmax − one-hot (rows without a target all 0). The ND4J path of
+     * {@link VectorKernels#crossEntropy}.
+     */
+    private static void crossEntropy(INDArray logits, int[] targets, int r0, double[] positionLoss, boolean gradient,
+                                     Buffers buf) {
+        int rows = (int) logits.size(0);
+        double[] targetLogits = new double[rows];
+        for (int i = 0; i < rows; i++) {
+            int target = targets[r0 + i];
+            if (target != TokenBatch.IGNORE) {
+                targetLogits[i] = logits.getDouble(i, target);
+            }
+        }
+        // logsumexp = max + log Σ exp(x − max), keeping exp(x − max) as the softmax numerator. (ND4J's fused
+        // reduce_logsumexp took 20x longer than these four passes.)
+        INDArray max = buf.get("loss.max", rows); // [C]
+        Ops.rowMax(logits, max);
+        logits.subiColumnVector(max);
+        Ops.expInPlace(logits);
+        INDArray sum = buf.get("loss.sum", rows); // [C]
+        Ops.rowSum(logits, sum);
+        double[] maxValues = max.toDoubleVector();
+        double[] sumValues = sum.toDoubleVector();
+        for (int i = 0; i < rows; i++) {
+            boolean hasTarget = targets[r0 + i] != TokenBatch.IGNORE;
+            positionLoss[i] = hasTarget ? maxValues[i] + Math.log(sumValues[i]) - targetLogits[i] : 0;
+        }
+        if (!gradient) {
+            return;
+        }
+        logits.diviColumnVector(sum); // softmax
+        for (int i = 0; i < rows; i++) {
+            int target = targets[r0 + i];
+            if (target != TokenBatch.IGNORE) {
+                logits.putScalar(i, target, logits.getDouble(i, target) - 1.0); // softmax − one-hot
+            } else {
+                logits.getRow(i).assign(0); // a position without a target contributes nothing
+            }
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.sparklora.core.bench;
 
+import io.sparklora.core.engine.CausalLm;
+
 import io.sparklora.core.engine.TokenLossChunk;
 import io.sparklora.core.engine.TrainingMode;
 import io.sparklora.core.lora.LoraModule;
@@ -117,6 +119,8 @@ public final class MemoryModel {
         private final boolean full;
         private final boolean dropout;
         private final boolean checkpointing;
+        /** The engine's fused kernels run (float32 on the CPU with the Vector API): they need fewer scratch arrays. */
+        private final boolean fused = CausalLm.fusedKernels();
         private final int rows;
         private final int t;
         private final long n;
@@ -198,8 +202,10 @@ public final class MemoryModel {
             for (long r0 = 0; r0 < n; r0 += chunk) {
                 long r = Math.min(chunk, n - r0);
                 get("loss.logits", r, vocab);
-                get("loss.max", r);
-                get("loss.sum", r);
+                if (!fused) {
+                    get("loss.max", r);
+                    get("loss.sum", r);
+                }
             }
         }
 
@@ -207,12 +213,21 @@ public final class MemoryModel {
         private void norm(boolean layerNorm, String slot, String name, boolean forward) {
             int h = c.hiddenSize();
             if (forward) {
-                if (layerNorm) {
+                if (layerNorm && !fused) {
                     get("scratch.norm.rows", n);
                 }
                 get(slot + "." + name + ".xhat", n, h);
-                get("scratch.norm.a", n, h);
+                if (!fused) {
+                    get("scratch.norm.a", n, h);
+                }
                 get(slot + "." + name + ".rstd", n);
+                return;
+            }
+            if (full) {
+                get("scratch.norm.b", n, h);
+                get("scratch.colsum", h);
+            }
+            if (fused) {
                 return;
             }
             get("scratch.norm.a", n, h);
@@ -220,9 +235,6 @@ public final class MemoryModel {
             get("scratch.norm.rows", n);
             if (layerNorm) {
                 get("scratch.norm.rows2", n);
-            }
-            if (full) {
-                get("scratch.colsum", h);
             }
         }
 
@@ -280,7 +292,9 @@ public final class MemoryModel {
                 rotary(b, heads, kv, d);
             }
             get(slot + ".attn.probs", b * kv, group * t, t);
-            constant("attn.mask.0." + t, group * t * t);
+            if (!fused) {
+                constant("attn.mask.0." + t, group * t * t); // the fused softmax masks by index
+            }
             get("scratch.attn.context", b, heads, t, d);
         }
 
@@ -366,7 +380,9 @@ public final class MemoryModel {
                 get("grad.inner", n, inner);
                 linearBackward(s, "mlp.c_proj", m.get(3));
                 get("grad.inner2", n, inner);
-                get("scratch.act.a", n, inner);
+                if (!fused) {
+                    get("scratch.act.a", n, inner);
+                }
                 get("grad.hidden", n, h);
                 linearBackward(s, "mlp.c_fc", m.get(2));
                 get("grad.mid", n, h);

@@ -79,6 +79,7 @@ public final class StepBench {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("fixture", dir.toString());
         json.put("mode", mode.name().toLowerCase());
+        json.put("elementwise", CausalLm.elementwisePath());
         json.put("rows", f.batch().rows());
         json.put("seq_len", f.batch().seqLen());
         json.put("base_params", f.base().parameterCount());

@@ -35,6 +35,7 @@ public final class SparkLoraMain {
     public static final int TRAINING_ERROR = 4;
 
     static final String DEFAULT_DEMO_DIR = "target/demo";
+    private static final String VECTOR_MODULE = "jdk.incubator.vector";
     static final String USAGE = """
             usage: sparklora train --config <job.yaml> [--set section.key=value]...
                    sparklora sweep --config <job.yaml> --grid section.key=v1,v2,... [--grid ...] [--set ...]
@@ -354,6 +355,14 @@ public final class SparkLoraMain {
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         }
         conf.setIfMissing("spark.app.name", "SparkLoRA");
+        // Executors compute as this driver would: with the Vector API module (the engine's fused kernels) when the
+        // driver has it, whoever launched the driver.
+        if (ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent()) {
+            String options = conf.get("spark.executor.extraJavaOptions", "");
+            if (!options.contains(VECTOR_MODULE)) {
+                conf.set("spark.executor.extraJavaOptions", (options + " --add-modules=" + VECTOR_MODULE).trim());
+            }
+        }
         return SparkSession.builder().config(conf).getOrCreate();
     }
 }

@@ -65,7 +65,7 @@ final class BenchLeg {
         out.put("load_average_before", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         SparkSession spark = LocalSpark.start(master,
                 "spark.executor.memory", options.executorMb + "m",
-                "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true",
+                "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true --add-modules=jdk.incubator.vector",
                 "spark.executorEnv.OMP_NUM_THREADS", "1");
         try {
             awaitExecutors(spark.sparkContext(), executors);

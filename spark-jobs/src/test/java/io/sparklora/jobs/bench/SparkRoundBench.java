@@ -44,7 +44,7 @@ import java.util.stream.Stream;
  * from the run's own metrics.jsonl, written as JSON by the child and read back as JSON: no log parsing.
  */
 public final class SparkRoundBench {
-    /** What Spark 4 needs opened on Java 17 (the same list as the build's jvm.module.opens). */
+    /** What Spark 4 needs opened on Java 17 (the same list as the build's jvm.module.opens), and the Vector API. */
     private static final List<String> MODULE_OPENS = List.of("-XX:+IgnoreUnrecognizedVMOptions",
             "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
             "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
@@ -54,7 +54,8 @@ public final class SparkRoundBench {
             "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
             "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
             "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED", "-Djdk.reflect.useDirectMethodHandle=false",
-            "-Dio.netty.tryReflectionSetAccessible=true");
+            "-Dio.netty.tryReflectionSetAccessible=true",
+            "--add-modules=jdk.incubator.vector"); // and the engine's fused kernels (the build's jvm.engine.options)
     private static final long LEG_TIMEOUT_MINUTES = 10;
     private static final double BYTES_TARGET = 1.1;
     private static final double OVERHEAD_TARGET = 0.05;

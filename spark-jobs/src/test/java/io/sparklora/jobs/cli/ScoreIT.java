@@ -66,7 +66,7 @@ class ScoreIT {
             CliRuns.write(input.resolve("part-" + f + ".jsonl"), sb.toString());
         }
         spark = LocalSpark.start("local-cluster[2,1,1024]", "spark.jars", System.getProperty("sparklora.jobs.jar"),
-                "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true");
+                "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true --add-modules=jdk.incubator.vector");
     }
 
     @AfterAll

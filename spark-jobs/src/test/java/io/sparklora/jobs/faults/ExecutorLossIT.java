@@ -51,7 +51,7 @@ class ExecutorLossIT {
         String jar = System.getProperty("sparklora.jobs.jar");
         assertThat(Path.of(jar)).as("packaged spark-jobs jar").exists();
         SparkSession spark = LocalSpark.start("local-cluster[2,1,1024]", "spark.jars", jar,
-                "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true",
+                "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true --add-modules=jdk.incubator.vector",
                 "spark.task.maxFailures", "8",
                 "spark.excludeOnFailure.enabled", "false");
         try {

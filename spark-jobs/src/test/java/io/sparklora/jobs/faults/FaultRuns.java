@@ -54,7 +54,8 @@ public final class FaultRuns {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("--add-opens") || arg.startsWith("--add-exports") || arg.startsWith("-XX:")
+            if (arg.startsWith("--add-opens") || arg.startsWith("--add-exports") || arg.startsWith("--add-modules")
+                    || arg.startsWith("-XX:")
                     || arg.startsWith("-Djdk.reflect") || arg.startsWith("-Dio.netty")) {
                 cmd.add(arg);
             }

@@ -41,7 +41,7 @@ class WideDeterminismIT {
         assertThat(Path.of(jar)).as("packaged spark-jobs jar").exists();
         SparkSession spark = LocalSpark.start("local-cluster[" + WORKERS + ",1,640]", "spark.jars", jar,
                 "spark.executor.memory", "512m",
-                "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true",
+                "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true --add-modules=jdk.incubator.vector",
                 "spark.task.maxFailures", "8",
                 "spark.excludeOnFailure.enabled", "false");
         try {

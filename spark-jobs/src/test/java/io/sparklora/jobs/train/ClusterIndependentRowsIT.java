@@ -36,7 +36,7 @@ class ClusterIndependentRowsIT {
         int clusterSplits;
         Map<String, Object> clusterSummary;
         SparkSession spark = LocalSpark.start("local-cluster[2,1,1024]", "spark.jars", System.getProperty("sparklora.jobs.jar"),
-                "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true",
+                "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true --add-modules=jdk.incubator.vector",
                 "spark.sql.files.maxPartitionBytes", "900");
         try {
             clusterSplits = RowsFixture.inputSplits(spark, data, DataFormat.JSONL);

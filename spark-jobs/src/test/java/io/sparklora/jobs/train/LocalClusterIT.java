@@ -36,7 +36,7 @@ class LocalClusterIT {
         String jar = System.getProperty("sparklora.jobs.jar");
         assertThat(Path.of(jar)).as("packaged spark-jobs jar").exists();
         SparkSession spark = LocalSpark.start("local-cluster[2,1,1024]", "spark.jars", jar,
-                "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true");
+                "spark.executor.extraJavaOptions", "-Djava.net.preferIPv4Stack=true --add-modules=jdk.incubator.vector");
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             Set<Long> executorPids = new HashSet<>(sc.parallelize(List.of(1, 2, 3, 4), 4)
