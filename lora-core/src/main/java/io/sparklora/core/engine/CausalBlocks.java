@@ -17,8 +17,9 @@ import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
  * Shapes, per unit u of B·Hkv (a batch row's key/value head and its G query heads): q, o, dO, dQ [G·T, D]; k, v, dK,
  * dV [T, D]; scores, probabilities, dP, dS [G·T, T], of which only the visible columns of each block are written
  * (the softmax kernels write the rest of each row: zeros). The G query heads' dK and dV add up in a fixed order.
- * float32 on the CPU only: {@link Fused} decides. The calls go to the OpenBLAS instance ND4J loaded (JavaCPP's
- * {@code openblas}, not {@code openblas_nolapack}, which would load a second copy with its own threads and buffers).
+ * float32 on the CPU only: {@link Fused} decides. The calls go through JavaCPP's {@code openblas} (ND4J loads it and
+ * {@code openblas_nolapack}, two copies of OpenBLAS with their own threads): through {@code openblas_nolapack}
+ * bench-small's attention products took 289-354 ms a step against 163-202, alternating runs.
  */
 final class CausalBlocks {
     static final int BLOCK = 64;
@@ -41,17 +42,8 @@ final class CausalBlocks {
         FloatPointer qs = base(q);
         FloatPointer ks = base(k);
         FloatPointer ss = base(scores);
-        forEachUnit(u -> {
-            for (int g = 0; g < group; g++) {
-                for (int r0 = 0; r0 < t; r0 += BLOCK) {
-                    int m = Math.min(BLOCK, t - r0);
-                    int keys = r0 + m;
-                    long row = (long) g * t + r0;
-                    gemm(false, true, m, keys, d, scale, at(qs, qOffset(u, row)), d, at(ks, kOffset(u, 0)), d, 0,
-                            at(ss, sOffset(u, row)), t);
-                }
-            }
-        });
+        forEachBlock((u, row, m, keys, first) -> gemm(false, true, m, keys, d, scale, at(qs, qOffset(u, row)), d,
+                at(ks, kOffset(u, 0)), d, 0, at(ss, sOffset(u, row)), t));
     }
 
     /** out = P·V. */
@@ -59,68 +51,70 @@ final class CausalBlocks {
         FloatPointer ps = base(probs);
         FloatPointer vs = base(v);
         FloatPointer os = base(out);
-        forEachUnit(u -> {
-            for (int g = 0; g < group; g++) {
-                for (int r0 = 0; r0 < t; r0 += BLOCK) {
-                    int m = Math.min(BLOCK, t - r0);
-                    long row = (long) g * t + r0;
-                    gemm(false, false, m, d, r0 + m, 1, at(ps, sOffset(u, row)), t, at(vs, kOffset(u, 0)), d, 0,
-                            at(os, qOffset(u, row)), d);
-                }
-            }
-        });
+        forEachBlock((u, row, m, keys, first) -> gemm(false, false, m, d, keys, 1, at(ps, sOffset(u, row)), t,
+                at(vs, kOffset(u, 0)), d, 0, at(os, qOffset(u, row)), d));
     }
 
-    /** dV = Pᵀ·dO and dP = dO·Vᵀ (visible blocks). */
+    /** dV = Pᵀ·dO (summed over the unit's blocks) and dP = dO·Vᵀ (visible blocks). */
     void valueGradients(INDArray probs, INDArray dOut, INDArray v, INDArray dv, INDArray dProbs) {
         FloatPointer ps = base(probs);
         FloatPointer dos = base(dOut);
         FloatPointer vs = base(v);
         FloatPointer dvs = base(dv);
         FloatPointer dps = base(dProbs);
-        forEachUnit(u -> {
-            boolean first = true;
-            for (int g = 0; g < group; g++) {
-                for (int r0 = lastBlockStart(); r0 >= 0; r0 -= BLOCK) { // the last block sees every key: it overwrites
-                    int m = Math.min(BLOCK, t - r0);
-                    int keys = r0 + m;
-                    long row = (long) g * t + r0;
-                    gemm(true, false, keys, d, m, 1, at(ps, sOffset(u, row)), t, at(dos, qOffset(u, row)), d,
-                            first ? 0 : 1, at(dvs, kOffset(u, 0)), d);
-                    first = false;
-                    gemm(false, true, m, keys, d, 1, at(dos, qOffset(u, row)), d, at(vs, kOffset(u, 0)), d, 0,
-                            at(dps, sOffset(u, row)), t);
-                }
-            }
+        forEachBlock((u, row, m, keys, first) -> {
+            gemm(true, false, keys, d, m, 1, at(ps, sOffset(u, row)), t, at(dos, qOffset(u, row)), d, first ? 0 : 1,
+                    at(dvs, kOffset(u, 0)), d);
+            gemm(false, true, m, keys, d, 1, at(dos, qOffset(u, row)), d, at(vs, kOffset(u, 0)), d, 0,
+                    at(dps, sOffset(u, row)), t);
         });
     }
 
-    /** dQ = scale·dS·K and dK = scale·dSᵀ·Q (visible blocks). */
+    /** dQ = scale·dS·K and dK = scale·dSᵀ·Q (summed over the unit's blocks). */
     void queryKeyGradients(INDArray dScores, INDArray q, INDArray k, INDArray dq, INDArray dk, double scale) {
         FloatPointer dss = base(dScores);
         FloatPointer qs = base(q);
         FloatPointer ks = base(k);
         FloatPointer dqs = base(dq);
         FloatPointer dks = base(dk);
-        forEachUnit(u -> {
-            boolean first = true;
-            for (int g = 0; g < group; g++) {
-                for (int r0 = lastBlockStart(); r0 >= 0; r0 -= BLOCK) {
-                    int m = Math.min(BLOCK, t - r0);
-                    int keys = r0 + m;
-                    long row = (long) g * t + r0;
-                    gemm(false, false, m, d, keys, scale, at(dss, sOffset(u, row)), t, at(ks, kOffset(u, 0)), d, 0,
-                            at(dqs, qOffset(u, row)), d);
-                    gemm(true, false, keys, d, m, scale, at(dss, sOffset(u, row)), t, at(qs, qOffset(u, row)), d,
-                            first ? 0 : 1, at(dks, kOffset(u, 0)), d);
-                    first = false;
-                }
-            }
+        forEachBlock((u, row, m, keys, first) -> {
+            gemm(false, false, m, d, keys, scale, at(dss, sOffset(u, row)), t, at(ks, kOffset(u, 0)), d, 0,
+                    at(dqs, qOffset(u, row)), d);
+            gemm(true, false, keys, d, m, scale, at(dss, sOffset(u, row)), t, at(qs, qOffset(u, row)), d,
+                    first ? 0 : 1, at(dks, kOffset(u, 0)), d);
         });
     }
 
-    private int lastBlockStart() {
-        return (t - 1) / BLOCK * BLOCK;
+    private interface BlockWork {
+        /**
+         * @param row   the block's first row within the unit's [G·T] query rows
+         * @param m     its rows
+         * @param keys  the keys they see, 0 … keys − 1
+         * @param first the unit's first block: a sum over the unit's blocks starts here (beta 0)
+         */
+        void run(int unit, long row, int m, int keys, boolean first);
+    }
+
+    /**
+     * Every block of every unit on the calling thread, each unit's blocks from its last (which sees every key, so a
+     * sum it starts covers all of dK and dV) to its first; OpenBLAS spreads each product over its own threads. (Two
+     * Java threads calling OpenBLAS at once made these products about ten times slower: its pthreads build
+     * serialises callers on its thread pool.)
+     */
+    private void forEachBlock(BlockWork work) {
+        long start = StepProfiler.gemmStart();
+        int lastBlockStart = (t - 1) / BLOCK * BLOCK;
+        for (int u = 0; u < units; u++) {
+            boolean first = true;
+            for (int g = 0; g < group; g++) {
+                for (int r0 = lastBlockStart; r0 >= 0; r0 -= BLOCK) {
+                    int m = Math.min(BLOCK, t - r0);
+                    work.run(u, (long) g * t + r0, m, r0 + m, first);
+                    first = false;
+                }
+            }
+        }
+        StepProfiler.gemmEnd(start);
     }
 
     private long qOffset(int u, long row) {
@@ -141,29 +135,12 @@ final class CausalBlocks {
                 (float) alpha, a, lda, b, ldb, (float) beta, c, ldc);
     }
 
-    /** A pointer to element {@code offset} of memory starting at {@code base}: a new object, so threads share none. */
+    /** A pointer to element {@code offset} of the memory at {@code base}: a new object; the base stays put. */
     private static FloatPointer at(FloatPointer base, long offset) {
         return new FloatPointer(base).position(offset);
     }
 
     private static FloatPointer base(INDArray a) {
         return new FloatPointer(a.data().addressPointer());
-    }
-
-    private interface UnitWork {
-        void run(int unit);
-    }
-
-    /**
-     * Every unit in order on the calling thread; OpenBLAS spreads each product over its own threads. (Two Java
-     * threads calling OpenBLAS at once made these products about ten times slower: its pthreads build serialises
-     * callers on its thread pool.)
-     */
-    private void forEachUnit(UnitWork work) {
-        long start = StepProfiler.gemmStart();
-        for (int u = 0; u < units; u++) {
-            work.run(u);
-        }
-        StepProfiler.gemmEnd(start);
     }
 }
