@@ -14,7 +14,7 @@ import static io.sparklora.core.engine.VectorMath.F;
  * exp, sigmoid and tanh are scalar; here a block of each operand is copied into a heap array (the Vector API loads
  * from arrays; the block stays in cache), computed 8 lanes at a time, and copied back once.
  * <p>
- * Only {@link Fused} calls this class: it fails to load in a JVM started without {@code --add-modules
+ * Called only where {@link Fused#on} allows: the class fails to load in a JVM started without {@code --add-modules
  * jdk.incubator.vector}. Rows are independent, so a row's result never depends on the others or on the thread.
  * Every method takes buffers that start at element 0 of a C-order array ({@link Fused#floats}) and the formulas of
  * the ND4J path it replaces; those are checked against finite differences, these against them
