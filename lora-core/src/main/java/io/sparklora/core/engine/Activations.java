@@ -6,9 +6,11 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The MLP activations, forward and backward side by side. Each forward keeps its one transcendental result
- * (tanh, sigmoid) so the backward pass is multiplications and additions only. GPT-2's GELU and SwiGLU run as one
- * fused loop each ({@link VectorKernels}) where {@link Fused} allows, else as the ND4J operations below.
+ * The MLP activations, forward and backward side by side. GPT-2's GELU and SwiGLU run as one fused loop each
+ * ({@link VectorKernels}) where {@link Fused} allows: those keep nothing but the activation's input and recompute
+ * their σ in the backward pass. Else the ND4J operations below run, and the forward keeps its one transcendental
+ * result (ND4J's are its slowest element-wise ops) so the backward pass is multiplications and additions only:
+ * {@link #keepsSigmoid} says which, and a block keeps the σ array only when asked.
  */
 final class Activations {
     private static final double GELU_C = Math.sqrt(2.0 / Math.PI);
@@ -18,14 +20,22 @@ final class Activations {
     }
 
     /**
+     * Whether the forward pass on this input keeps σ [N, I] for the backward pass (the ND4J path) or passes null and
+     * lets the backward recompute it (the kernels). The same array gives the same answer in both passes.
+     */
+    static boolean keepsSigmoid(INDArray input) {
+        return !Fused.on(input);
+    }
+
+    /**
      * GPT-2's gelu_new: y = 0.5·u·(1 + tanh(z)), z = c·(u + k·u³); u, y, s: [N, I]. Since 1 + tanh(z) = 2·σ(2z), this
      * is y = u·s with s = σ(2z): ND4J's sigmoid takes less than half the time of its tanh, and s is kept for the
-     * backward pass, which then needs no transcendental function (ND4J's are the slowest element-wise ops).
+     * backward pass, which then needs no transcendental function. s is null where {@link #keepsSigmoid} is false.
      */
     static void geluTanhForward(INDArray u, INDArray y, INDArray s) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
-        if (Fused.on(u, y, s)) {
-            VectorKernels.geluTanhForward(Fused.floats(u), Fused.floats(y), Fused.floats(s), (int) u.length());
+        if (s == null) {
+            VectorKernels.geluTanhForward(Fused.floats(fused(u)), Fused.floats(fused(y)), (int) u.length());
             StepProfiler.exit();
             return;
         }
@@ -38,12 +48,12 @@ final class Activations {
 
     /**
      * du = dy·(s + 2c·u·s·(1 − s)·(1 + 3k·u²)), from the forward pass's u and s = σ(2z): the derivative of
-     * 0.5·u·(1 + tanh(z)) with 1 + tanh(z) = 2s and 1 − tanh²(z) = 4s·(1 − s).
+     * 0.5·u·(1 + tanh(z)) with 1 + tanh(z) = 2s and 1 − tanh²(z) = 4s·(1 − s). s null: the kernel recomputes it.
      */
     static void geluTanhBackward(INDArray u, INDArray s, INDArray dy, INDArray du, Buffers buf) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
-        if (Fused.on(u, s, dy, du)) {
-            VectorKernels.geluTanhBackward(Fused.floats(u), Fused.floats(s), Fused.floats(dy), Fused.floats(du),
+        if (s == null) {
+            VectorKernels.geluTanhBackward(Fused.floats(fused(u)), Fused.floats(fused(dy)), Fused.floats(fused(du)),
                     (int) u.length());
             StepProfiler.exit();
             return;
@@ -81,11 +91,14 @@ final class Activations {
         StepProfiler.exit();
     }
 
-    /** SwiGLU: y = silu(gate)·up = gate·σ(gate)·up; all [N, I]. σ(gate) is kept for the backward pass. */
+    /**
+     * SwiGLU: y = silu(gate)·up = gate·σ(gate)·up; all [N, I]. σ(gate) is kept in sig for the backward pass, or sig
+     * is null where {@link #keepsSigmoid} is false.
+     */
     static void swigluForward(INDArray gate, INDArray up, INDArray y, INDArray sig) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
-        if (Fused.on(gate, up, y, sig)) {
-            VectorKernels.swigluForward(Fused.floats(gate), Fused.floats(up), Fused.floats(y), Fused.floats(sig),
+        if (sig == null) {
+            VectorKernels.swigluForward(Fused.floats(fused(gate)), Fused.floats(fused(up)), Fused.floats(fused(y)),
                     (int) gate.length());
             StepProfiler.exit();
             return;
@@ -96,12 +109,15 @@ final class Activations {
         StepProfiler.exit();
     }
 
-    /** dUp = dy·gate·σ; dGate = dy·up·σ·(1 + gate·(1 − σ)), from the forward pass's gate and σ(gate). */
+    /**
+     * dUp = dy·gate·σ; dGate = dy·up·σ·(1 + gate·(1 − σ)), from the forward pass's gate and σ(gate) (sig null: the
+     * kernel recomputes it).
+     */
     static void swigluBackward(INDArray gate, INDArray up, INDArray sig, INDArray dy, INDArray dGate, INDArray dUp) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
-        if (Fused.on(gate, up, sig, dy, dGate, dUp)) {
-            VectorKernels.swigluBackward(Fused.floats(gate), Fused.floats(up), Fused.floats(sig), Fused.floats(dy),
-                    Fused.floats(dGate), Fused.floats(dUp), (int) gate.length());
+        if (sig == null) {
+            VectorKernels.swigluBackward(Fused.floats(fused(gate)), Fused.floats(fused(up)), Fused.floats(fused(dy)),
+                    Fused.floats(fused(dGate)), Fused.floats(fused(dUp)), (int) gate.length());
             StepProfiler.exit();
             return;
         }
@@ -111,5 +127,14 @@ final class Activations {
         dGate.rsubi(gate).addi(1.0).muli(sig); // (1 + gate − gate·σ)·σ = σ·(1 + gate·(1 − σ))
         dGate.muli(up).muli(dy);
         StepProfiler.exit();
+    }
+
+    /** An array the kernels take; else the forward pass should have kept σ ({@link #keepsSigmoid}). */
+    private static INDArray fused(INDArray a) {
+        if (!Fused.on(a)) {
+            throw new IllegalStateException("the activation kept no σ, but the kernels cannot take a "
+                    + a.dataType() + " '" + a.ordering() + "' array: keepsSigmoid must decide on the same arrays");
+        }
+        return a;
     }
 }

@@ -18,8 +18,8 @@ import java.util.Map;
  * the rotated q, k, the values (each [B, heads, T, D]) and the probabilities [B·Hkv, G·T, T].
  * <p>
  * Where {@link Fused} allows (float32 on the CPU), causal attention's products skip the blocks above the diagonal
- * ({@link CausalBlocks}) and the softmax and its backward are {@link VectorKernels} loops that mask by index; else
- * the batched products, the additive mask and ND4J's softmax below.
+ * and run with the softmax and its backward ({@link VectorKernels} loops that mask by index) head by head on the
+ * engine's threads ({@link CausalBlocks}); else the batched products, the additive mask and ND4J's softmax below.
  */
 final class CausalAttention {
     /** Added to masked scores: exp() of it is exactly 0 in float32 and float64, and it never makes a NaN. */
@@ -111,10 +111,7 @@ final class CausalAttention {
         double scale = 1.0 / Math.sqrt(headDim);
         if (causal && window.keyMask() == null && Fused.on(qh, kh, vh, probs, context)) {
             // scores = Q·Kᵀ/sqrt(D) and P·V over the visible key blocks, the softmax masking by index
-            CausalBlocks blocks = new CausalBlocks(b * kvHeads, group, t, headDim);
-            blocks.scores(qh, kh, probs, scale);
-            VectorKernels.causalSoftmax(Fused.floats(probs), (int) (b * kvHeads * group * t), t, slidingWindow);
-            blocks.context(probs, vh, context);
+            new CausalBlocks(b * kvHeads, group, t, headDim).forward(qh, kh, vh, probs, context, scale, slidingWindow);
         } else {
             Ops.bmm(qh.reshape(b * kvHeads, (long) group * t, headDim), kh.reshape(b * kvHeads, t, headDim), probs, false,
                     true, scale); // scores = Q·Kᵀ/sqrt(D)
@@ -199,16 +196,6 @@ final class CausalAttention {
         INDArray dqh = buf.get("scratch.attn.dq", b, heads, t, headDim);
         INDArray dkh = buf.get("scratch.attn.dk", b, kvHeads, t, headDim);
         double scale = 1.0 / Math.sqrt(headDim); // the forward pass's score scaling
-        // Causal probabilities are 0 above the diagonal whatever else was masked: the products can skip those blocks.
-        CausalBlocks blocks = causal && Fused.on(probs, dScores, qh, kh, vh, dContext, dqh, dkh, dvh)
-                ? new CausalBlocks(bk, group, t, headDim) : null;
-        if (blocks != null) {
-            blocks.valueGradients(probs, dContext3, vh, dvh, dScores); // dV = Pᵀ·dO summed over the group, dP = dO·Vᵀ
-        } else {
-            Ops.bmm(probs, dContext3, dvh.reshape(bk, t, headDim), true, false, 1.0); // Pᵀ·dO, summed over the group
-            Ops.bmm(dContext3, vh, dScores, false, true, 1.0); // dP = dO·Vᵀ
-        }
-
         // softmax backward: dS = P·(dP − r) with r_i = Σ_j P_ij·dP_ij = dO_i·O_i, a product over D rather than T
         INDArray products = buf.get("scratch.attn.products", out.shape());
         Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(dOut, out, products));
@@ -216,17 +203,20 @@ final class CausalAttention {
         Ops.rowSum(products.reshape(b * t * heads, headDim), r.reshape(b * t * heads));
         INDArray rHeads = buf.get("scratch.attn.r2", b, heads, t);
         rHeads.assign(r.permute(0, 2, 1)); // [B, H, T]: the rows of P
-        if (Fused.on(probs, dScores, rHeads)) {
-            VectorKernels.softmaxBackward(Fused.floats(probs), Fused.floats(dScores), Fused.floats(rHeads),
-                    (int) (bk * gt), t, blocks != null);
+        // Causal probabilities are 0 above the diagonal whatever else was masked: the products can skip those blocks.
+        if (causal && Fused.on(probs, dScores, qh, kh, vh, dContext, dqh, dkh, dvh, rHeads)) {
+            new CausalBlocks(bk, group, t, headDim).backward(probs, dContext3, qh, kh, vh, rHeads, dScores, dqh, dkh,
+                    dvh, scale);
         } else {
-            dScores.reshape(bk * gt, t).subiColumnVector(rHeads.reshape(bk * gt));
-            dScores.muli(probs);
-        }
-
-        if (blocks != null) {
-            blocks.queryKeyGradients(dScores, qh, kh, dqh, dkh, scale); // dS·K and dSᵀ·Q
-        } else {
+            Ops.bmm(probs, dContext3, dvh.reshape(bk, t, headDim), true, false, 1.0); // Pᵀ·dO, summed over the group
+            Ops.bmm(dContext3, vh, dScores, false, true, 1.0); // dP = dO·Vᵀ
+            if (Fused.on(probs, dScores, rHeads)) {
+                VectorKernels.softmaxBackward(Fused.floats(probs), Fused.floats(dScores), Fused.floats(rHeads),
+                        (int) (bk * gt), t, false);
+            } else {
+                dScores.reshape(bk * gt, t).subiColumnVector(rHeads.reshape(bk * gt));
+                dScores.muli(probs);
+            }
             Ops.bmm(dScores, kh, dqh.reshape(bk, gt, headDim), false, false, scale); // dS·K
             Ops.bmm(dScores, qh, dkh.reshape(bk, t, headDim), true, false, scale); // dSᵀ·Q
         }

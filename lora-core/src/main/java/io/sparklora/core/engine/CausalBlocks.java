@@ -3,31 +3,42 @@ package io.sparklora.core.engine;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.nio.FloatBuffer;
+
 import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
 import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
 
 /**
- * Causal attention's six products, each over blocks of {@value #BLOCK} query rows against only the keys those rows
- * can see (keys 0 … the block's last row), as direct BLAS calls on the arrays' memory: at T = 256 that is 5/8 of the
- * full [T, T] products, and no copy or view object per block. The batched product it replaces
- * ({@link Ops#bmm}) is libnd4j's own loop, not BLAS, and computes every masked score too.
+ * Causal attention for the CPU: per unit u of B·Hkv (a batch row's key/value head and its G query heads), the scores
+ * of each block of {@value #BLOCK} query rows against only the keys those rows can see (keys 0 … the block's last
+ * row; at T = 256 that is 5/8 of the full [T, T] products), the causal softmax, and the products after it, as direct
+ * BLAS calls on the arrays' memory. The units run on {@link EngineThreads}, each whole on one thread.
  * <p>
- * Shapes, per unit u of B·Hkv (a batch row's key/value head and its G query heads): q, o, dO, dQ [G·T, D]; k, v, dK,
- * dV [T, D]; scores, probabilities, dP, dS [G·T, T], of which only the visible columns of each block are written
- * (the softmax kernels write the rest of each row: zeros). The G query heads' dK and dV add up in a fixed order.
- * float32 on the CPU only: {@link Fused} decides. The calls go through JavaCPP's {@code openblas} (ND4J loads it and
- * {@code openblas_nolapack}, two copies of OpenBLAS with their own threads): through {@code openblas_nolapack}
- * bench-small's attention products took 289-354 ms a step against 163-202, alternating runs.
+ * Every product is cut into tiles of at most 64·64·64 multiply-adds, which OpenBLAS runs on the calling thread
+ * (above that size it spreads a call over its own thread pool, which serialises concurrent callers): two Java
+ * threads of such tiles ran bench-small's score products at 53-55 GFLOP/s, against 34-47 for whole blocks on
+ * OpenBLAS's two threads. The batched product this replaces ({@link Ops#bmm}) is libnd4j's own loop, not BLAS, and
+ * computes every masked score too.
+ * <p>
+ * Shapes, per unit: q, o, dO, dQ [G·T, D]; k, v, dK, dV [T, D]; probabilities, dP, dS [G·T, T], whose columns
+ * past a block's visible keys the softmax kernels write (zeros); row dots [G·T]. The G query heads' and the blocks'
+ * contributions to dK and dV add up in a fixed order. float32 on the CPU only: {@link Fused} decides. The calls go
+ * through JavaCPP's {@code openblas} (ND4J loads it and {@code openblas_nolapack}, two copies of OpenBLAS with
+ * their own threads): through {@code openblas_nolapack} bench-small's attention products took 289-354 ms a step
+ * against 163-202, alternating runs.
  */
 final class CausalBlocks {
     static final int BLOCK = 64;
+    /** OpenBLAS 0.3.19 runs a gemm of at most 65536·4 multiply-adds on its caller's thread (interface/gemm.c). */
+    private static final long SINGLE_THREAD_MNK = 65536L * 4;
 
     private final int units;
     private final int group;
     private final int t;
     private final int d;
+    private final int tile;
 
     /** @param units B·Hkv; @param group query heads per key/value head; @param t sequence length; @param d head_dim */
     CausalBlocks(long units, int group, int t, int d) {
@@ -35,54 +46,83 @@ final class CausalBlocks {
         this.group = group;
         this.t = t;
         this.d = d;
+        this.tile = (int) Math.max(8, Math.min(BLOCK, SINGLE_THREAD_MNK / ((long) BLOCK * d)));
     }
 
-    /** scores = scale·Q·Kᵀ on the visible blocks. */
-    void scores(INDArray q, INDArray k, INDArray scores, double scale) {
+    /**
+     * probabilities = causal softmax(scale·Q·Kᵀ) (sliding {@code window} when > 0), out = P·V.
+     * q, out [B·Hkv, G·T, D]; k, v [B·Hkv, T, D]; probs [B·Hkv, G·T, T].
+     */
+    void forward(INDArray q, INDArray k, INDArray v, INDArray probs, INDArray out, double scale, int window) {
         FloatPointer qs = base(q);
         FloatPointer ks = base(k);
-        FloatPointer ss = base(scores);
-        forEachBlock((u, row, m, keys, first) -> gemm(false, true, m, keys, d, scale, at(qs, qOffset(u, row)), d,
-                at(ks, kOffset(u, 0)), d, 0, at(ss, sOffset(u, row)), t));
-    }
-
-    /** out = P·V. */
-    void context(INDArray probs, INDArray v, INDArray out) {
-        FloatPointer ps = base(probs);
         FloatPointer vs = base(v);
+        FloatPointer ps = base(probs);
         FloatPointer os = base(out);
-        forEachBlock((u, row, m, keys, first) -> gemm(false, false, m, d, keys, 1, at(ps, sOffset(u, row)), t,
-                at(vs, kOffset(u, 0)), d, 0, at(os, qOffset(u, row)), d));
+        FloatBuffer pb = Fused.floats(probs);
+        long start = StepProfiler.gemmStart();
+        EngineThreads.forEach(units, u -> {
+            forEachBlock(u, (row, m, keys, first) -> {
+                for (int c = 0; c < keys; c += tile) { // S = scale·Q·Kᵀ
+                    int n = Math.min(tile, keys - c);
+                    gemm(false, true, m, n, d, scale, at(qs, qOffset(u, row)), d, at(ks, kOffset(u, c)), d, 0,
+                            at(ps, sOffset(u, row) + c), t);
+                }
+            });
+            VectorKernels.causalSoftmax(unitRows(pb, u), group * t, t, window);
+            forEachBlock(u, (row, m, keys, first) -> {
+                for (int c = 0; c < keys; c += tile) { // O = P·V
+                    int n = Math.min(tile, keys - c);
+                    gemm(false, false, m, d, n, 1, at(ps, sOffset(u, row) + c), t, at(vs, kOffset(u, c)), d,
+                            c == 0 ? 0 : 1, at(os, qOffset(u, row)), d);
+                }
+            });
+        });
+        StepProfiler.gemmEnd(start);
     }
 
-    /** dV = Pᵀ·dO (summed over the unit's blocks) and dP = dO·Vᵀ (visible blocks). */
-    void valueGradients(INDArray probs, INDArray dOut, INDArray v, INDArray dv, INDArray dProbs) {
+    /**
+     * dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P·(dP − rowDot) in place of dScores, dQ = scale·dS·K, dK = scale·dSᵀ·Q, where
+     * rowDot [B·Hkv, G·T] is each query row's dO·O. Shapes as {@link #forward}; dScores [B·Hkv, G·T, T].
+     */
+    void backward(INDArray probs, INDArray dOut, INDArray q, INDArray k, INDArray v, INDArray rowDots,
+                  INDArray dScores, INDArray dq, INDArray dk, INDArray dv, double scale) {
         FloatPointer ps = base(probs);
         FloatPointer dos = base(dOut);
-        FloatPointer vs = base(v);
-        FloatPointer dvs = base(dv);
-        FloatPointer dps = base(dProbs);
-        forEachBlock((u, row, m, keys, first) -> {
-            gemm(true, false, keys, d, m, 1, at(ps, sOffset(u, row)), t, at(dos, qOffset(u, row)), d, first ? 0 : 1,
-                    at(dvs, kOffset(u, 0)), d);
-            gemm(false, true, m, keys, d, 1, at(dos, qOffset(u, row)), d, at(vs, kOffset(u, 0)), d, 0,
-                    at(dps, sOffset(u, row)), t);
-        });
-    }
-
-    /** dQ = scale·dS·K and dK = scale·dSᵀ·Q (summed over the unit's blocks). */
-    void queryKeyGradients(INDArray dScores, INDArray q, INDArray k, INDArray dq, INDArray dk, double scale) {
-        FloatPointer dss = base(dScores);
         FloatPointer qs = base(q);
         FloatPointer ks = base(k);
+        FloatPointer vs = base(v);
+        FloatPointer dss = base(dScores);
         FloatPointer dqs = base(dq);
         FloatPointer dks = base(dk);
-        forEachBlock((u, row, m, keys, first) -> {
-            gemm(false, false, m, d, keys, scale, at(dss, sOffset(u, row)), t, at(ks, kOffset(u, 0)), d, 0,
-                    at(dqs, qOffset(u, row)), d);
-            gemm(true, false, keys, d, m, scale, at(dss, sOffset(u, row)), t, at(qs, qOffset(u, row)), d,
-                    first ? 0 : 1, at(dks, kOffset(u, 0)), d);
+        FloatPointer dvs = base(dv);
+        FloatBuffer pb = Fused.floats(probs);
+        FloatBuffer dsb = Fused.floats(dScores);
+        FloatBuffer rb = Fused.floats(rowDots);
+        long start = StepProfiler.gemmStart();
+        EngineThreads.forEach(units, u -> {
+            forEachBlock(u, (row, m, keys, first) -> {
+                for (int c = 0; c < keys; c += tile) {
+                    int n = Math.min(tile, keys - c);
+                    gemm(true, false, n, d, m, 1, at(ps, sOffset(u, row) + c), t, at(dos, qOffset(u, row)), d,
+                            first ? 0 : 1, at(dvs, kOffset(u, c)), d); // dV += Pᵀ·dO
+                    gemm(false, true, m, n, d, 1, at(dos, qOffset(u, row)), d, at(vs, kOffset(u, c)), d, 0,
+                            at(dss, sOffset(u, row) + c), t); // dP = dO·Vᵀ
+                }
+            });
+            int rows = group * t;
+            VectorKernels.softmaxBackward(unitRows(pb, u), unitRows(dsb, u), rb.slice(u * rows, rows), rows, t, true);
+            forEachBlock(u, (row, m, keys, first) -> {
+                for (int c = 0; c < keys; c += tile) {
+                    int n = Math.min(tile, keys - c);
+                    gemm(false, false, m, d, n, scale, at(dss, sOffset(u, row) + c), t, at(ks, kOffset(u, c)), d,
+                            c == 0 ? 0 : 1, at(dqs, qOffset(u, row)), d); // dQ = scale·dS·K
+                    gemm(true, false, n, d, m, scale, at(dss, sOffset(u, row) + c), t, at(qs, qOffset(u, row)), d,
+                            first ? 0 : 1, at(dks, kOffset(u, c)), d); // dK += scale·dSᵀ·Q
+                }
+            });
         });
+        StepProfiler.gemmEnd(start);
     }
 
     private interface BlockWork {
@@ -92,29 +132,29 @@ final class CausalBlocks {
          * @param keys  the keys they see, 0 … keys − 1
          * @param first the unit's first block: a sum over the unit's blocks starts here (beta 0)
          */
-        void run(int unit, long row, int m, int keys, boolean first);
+        void run(long row, int m, int keys, boolean first);
     }
 
     /**
-     * Every block of every unit on the calling thread, each unit's blocks from its last (which sees every key, so a
-     * sum it starts covers all of dK and dV) to its first; OpenBLAS spreads each product over its own threads. (Two
-     * Java threads calling OpenBLAS at once made these products about ten times slower: its pthreads build
-     * serialises callers on its thread pool.)
+     * Every block of one unit, from its last (which sees every key, so a sum it starts covers all of dK and dV) to
+     * its first, query head by query head.
      */
-    private void forEachBlock(BlockWork work) {
-        long start = StepProfiler.gemmStart();
+    private void forEachBlock(int u, BlockWork work) {
         int lastBlockStart = (t - 1) / BLOCK * BLOCK;
-        for (int u = 0; u < units; u++) {
-            boolean first = true;
-            for (int g = 0; g < group; g++) {
-                for (int r0 = lastBlockStart; r0 >= 0; r0 -= BLOCK) {
-                    int m = Math.min(BLOCK, t - r0);
-                    work.run(u, (long) g * t + r0, m, r0 + m, first);
-                    first = false;
-                }
+        boolean first = true;
+        for (int g = 0; g < group; g++) {
+            for (int r0 = lastBlockStart; r0 >= 0; r0 -= BLOCK) {
+                int m = Math.min(BLOCK, t - r0);
+                work.run((long) g * t + r0, m, r0 + m, first);
+                first = false;
             }
         }
-        StepProfiler.gemmEnd(start);
+    }
+
+    /** Unit u's [G·T, T] rows of a [B·Hkv, G·T, T] buffer. */
+    private FloatBuffer unitRows(FloatBuffer all, int u) {
+        int size = group * t * t;
+        return all.slice(u * size, size);
     }
 
     private long qOffset(int u, long row) {

@@ -38,6 +38,7 @@ public final class CausalLm implements AutoCloseable {
     private long version;
 
     private CausalLm(BaseModel base, LoraPlan plan, EngineSpec spec) {
+        Fused.available(); // the kernels' JIT warm-up (Fused.probe) runs before this engine's arrays exist
         this.base = base;
         this.spec = spec;
         ModelConfig c = base.config();

@@ -66,7 +66,7 @@ final class Gpt2Block implements Block {
         INDArray pre = buf.get(slot + ".fc", n, inner); // [N, I] before GELU
         fc.forward(normed, pre, buf, slot, dropoutSeed);
         INDArray act = buf.get(Linear.inputName(slot, "gelu", mlpProj), n, inner);
-        Activations.geluTanhForward(pre, act, buf.get(slot + ".gelu.sigmoid", n, inner));
+        Activations.geluTanhForward(pre, act, sigmoid(pre, buf, slot));
         mlpProj.forward(act, out, buf, slot, dropoutSeed);
         out.addi(mid);
     }
@@ -77,7 +77,8 @@ final class Gpt2Block implements Block {
         INDArray dAct = buf.get("grad.inner", n, inner);
         mlpProj.backward(buf.get(Linear.inputName(slot, "gelu", mlpProj), n, inner), dOut, dAct, false, buf, slot, dropoutOn);
         INDArray dPre = buf.get("grad.inner2", n, inner);
-        Activations.geluTanhBackward(buf.get(slot + ".fc", n, inner), buf.get(slot + ".gelu.sigmoid", n, inner), dAct, dPre, buf);
+        INDArray pre = buf.get(slot + ".fc", n, inner);
+        Activations.geluTanhBackward(pre, sigmoid(pre, buf, slot), dAct, dPre, buf);
         INDArray dNormed = buf.get("grad.hidden", n, hidden);
         fc.backward(buf.get(Linear.inputName(slot, "ln_2.out", fc), n, hidden), dPre, dNormed, false, buf, slot, dropoutOn);
         INDArray dMid = buf.get("grad.mid", n, hidden);
@@ -94,5 +95,10 @@ final class Gpt2Block implements Block {
             dx.assign(dMid);
             ln1.backwardAdd(dA, dx, buf, slot);
         }
+    }
+
+    /** σ(2z) of GELU [N, I], kept for the backward pass on the ND4J path; null where the kernels recompute it. */
+    private static INDArray sigmoid(INDArray pre, Buffers buf, String slot) {
+        return Activations.keepsSigmoid(pre) ? buf.get(slot + ".gelu.sigmoid", pre.shape()) : null;
     }
 }

@@ -75,7 +75,7 @@ final class LlamaBlock implements Block {
         gate.forward(normed, g, buf, slot, dropoutSeed);
         up.forward(normed, u, buf, slot, dropoutSeed);
         INDArray act = buf.get(Linear.inputName(slot, "swiglu", down), n, inner);
-        Activations.swigluForward(g, u, act, buf.get(slot + ".gate.sigmoid", n, inner));
+        Activations.swigluForward(g, u, act, sigmoid(g, buf, slot));
         down.forward(act, out, buf, slot, dropoutSeed);
         out.addi(mid);
     }
@@ -87,8 +87,9 @@ final class LlamaBlock implements Block {
         down.backward(buf.get(Linear.inputName(slot, "swiglu", down), n, inner), dOut, dAct, false, buf, slot, dropoutOn);
         INDArray dGate = buf.get("grad.inner2", n, inner);
         INDArray dUp = buf.get("grad.inner3", n, inner);
-        Activations.swigluBackward(buf.get(slot + ".gate", n, inner), buf.get(slot + ".up", n, inner),
-                buf.get(slot + ".gate.sigmoid", n, inner), dAct, dGate, dUp);
+        INDArray g = buf.get(slot + ".gate", n, inner);
+        Activations.swigluBackward(g, buf.get(slot + ".up", n, inner),
+                sigmoid(g, buf, slot), dAct, dGate, dUp);
         INDArray normed = buf.get(Linear.inputName(slot, "norm2.out", gate, up), n, hidden);
         INDArray dNormed = buf.get("grad.hidden", n, hidden);
         gate.backward(normed, dGate, dNormed, false, buf, slot, dropoutOn);
@@ -113,5 +114,10 @@ final class LlamaBlock implements Block {
             dx.assign(dMid);
             norm1.backwardAdd(dA, dx, buf, slot);
         }
+    }
+
+    /** σ(gate) [N, I], kept for the backward pass on the ND4J path; null where the kernels recompute it. */
+    private static INDArray sigmoid(INDArray gate, Buffers buf, String slot) {
+        return Activations.keepsSigmoid(gate) ? buf.get(slot + ".gate.sigmoid", gate.shape()) : null;
     }
 }

@@ -38,6 +38,7 @@ public final class MaskedLm implements AutoCloseable {
     private final MlmHead head;
 
     private MaskedLm(BaseModel base, EngineSpec spec, long headSeed) {
+        Fused.available(); // the kernels' JIT warm-up (Fused.probe) runs before this engine's arrays exist
         this.base = base;
         this.spec = spec;
         ModelConfig c = base.config();

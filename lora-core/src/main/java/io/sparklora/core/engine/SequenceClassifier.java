@@ -52,6 +52,7 @@ public final class SequenceClassifier implements AutoCloseable {
     private final ClassifierHead head;
 
     private SequenceClassifier(BaseModel base, LoraPlan plan, EngineSpec spec) {
+        Fused.available(); // the kernels' JIT warm-up (Fused.probe) runs before this engine's arrays exist
         this.base = base;
         this.spec = spec;
         ModelConfig c = base.config();

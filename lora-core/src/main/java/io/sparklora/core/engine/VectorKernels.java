@@ -83,10 +83,10 @@ final class VectorKernels {
         int[] targets = {1, -1, 2};
         double[] loss = new double[3];
         for (int c = 0; c < calls; c++) {
-            geluTanhForward(a[0], a[1], a[2], n);
-            geluTanhBackward(a[0], a[2], a[3], a[4], n);
-            swigluForward(a[0], a[1], a[4], a[5], n);
-            swigluBackward(a[0], a[1], a[5], a[3], a[4], a[2], n);
+            geluTanhForward(a[0], a[1], n);
+            geluTanhBackward(a[0], a[3], a[4], n);
+            swigluForward(a[0], a[1], a[4], n);
+            swigluBackward(a[0], a[1], a[3], a[4], a[2], n);
             layerNormForward(a[0], a[1], a[3], a[4], a[5], a[2], 2, n, 1e-5f);
             layerNormBackwardAdd(a[3], a[1], a[5], a[2], a[4], 2, n);
             rmsNormForward(a[0], a[1], a[4], a[5], a[2], 2, n, 1e-5f);
@@ -101,41 +101,36 @@ final class VectorKernels {
 
     // ---- activations: forward and backward side by side (Activations has the ND4J path) ----
 
-    /** GPT-2's gelu_new as y = u·s, s = σ(2z), 2z = 2c·(u + k·u³); u, y, s: n elements. */
-    static void geluTanhForward(FloatBuffer u, FloatBuffer y, FloatBuffer s, int n) {
+    // The activations keep nothing for the backward pass but their input: each backward recomputes its σ, a few
+    // lane-wise operations where a saved [N, I] array would cost a fifth of a LLaMA layer's saved activations.
+
+    /** GPT-2's gelu_new as y = u·σ(2z), 2z = 2c·(u + k·u³); u, y: n elements. */
+    static void geluTanhForward(FloatBuffer u, FloatBuffer y, int n) {
         Rows rows = ROWS.get();
         float[] ua = rows.get(0, BLOCK);
-        float[] ya = rows.get(1, BLOCK);
-        float[] sa = rows.get(2, BLOCK);
         for (int k = 0; k < n; k += BLOCK) {
             int len = Math.min(BLOCK, n - k);
             u.get(k, ua, 0, len);
             for (int j = 0; j < len; j += L) {
                 FloatVector uv = FloatVector.fromArray(F, ua, j);
-                FloatVector z2 = uv.mul(uv).mul(2 * GELU_C * GELU_K).add(2 * GELU_C).mul(uv);
-                FloatVector sv = VectorMath.sigmoid(z2);
-                sv.intoArray(sa, j);
-                uv.mul(sv).intoArray(ya, j);
+                uv.mul(geluSigmoid(uv)).intoArray(ua, j);
             }
-            s.put(k, sa, 0, len);
-            y.put(k, ya, 0, len);
+            y.put(k, ua, 0, len);
         }
     }
 
-    /** du = dy·(s + 2c·u·s·(1 − s)·(1 + 3k·u²)) from the forward pass's u and s. */
-    static void geluTanhBackward(FloatBuffer u, FloatBuffer s, FloatBuffer dy, FloatBuffer du, int n) {
+    /** du = dy·(s + 2c·u·s·(1 − s)·(1 + 3k·u²)), s = σ(2z) recomputed from the forward pass's u. */
+    static void geluTanhBackward(FloatBuffer u, FloatBuffer dy, FloatBuffer du, int n) {
         Rows rows = ROWS.get();
         float[] ua = rows.get(0, BLOCK);
-        float[] sa = rows.get(1, BLOCK);
-        float[] ga = rows.get(2, BLOCK);
+        float[] ga = rows.get(1, BLOCK);
         for (int k = 0; k < n; k += BLOCK) {
             int len = Math.min(BLOCK, n - k);
             u.get(k, ua, 0, len);
-            s.get(k, sa, 0, len);
             dy.get(k, ga, 0, len);
             for (int j = 0; j < len; j += L) {
                 FloatVector uv = FloatVector.fromArray(F, ua, j);
-                FloatVector sv = FloatVector.fromArray(F, sa, j);
+                FloatVector sv = geluSigmoid(uv);
                 FloatVector slope = uv.mul(uv).mul(3 * GELU_K).add(1f).mul(uv).mul(2 * GELU_C); // 2c·u·(1 + 3k·u²)
                 FloatVector local = slope.mul(sv.sub(sv.mul(sv))).add(sv);
                 local.mul(FloatVector.fromArray(F, ga, j)).intoArray(ga, j);
@@ -144,44 +139,43 @@ final class VectorKernels {
         }
     }
 
-    /** SwiGLU: sig = σ(gate), y = gate·sig·up; n elements each. */
-    static void swigluForward(FloatBuffer gate, FloatBuffer up, FloatBuffer y, FloatBuffer sig, int n) {
+    /** s = σ(2z), 2z = 2c·(u + k·u³): 1 + tanh(z) = 2s, so gelu_new(u) = u·s. */
+    private static FloatVector geluSigmoid(FloatVector u) {
+        return VectorMath.sigmoid(u.mul(u).mul(2 * GELU_C * GELU_K).add(2 * GELU_C).mul(u));
+    }
+
+    /** SwiGLU: y = gate·σ(gate)·up; n elements each. */
+    static void swigluForward(FloatBuffer gate, FloatBuffer up, FloatBuffer y, int n) {
         Rows rows = ROWS.get();
         float[] ga = rows.get(0, BLOCK);
         float[] ua = rows.get(1, BLOCK);
-        float[] sa = rows.get(2, BLOCK);
         for (int k = 0; k < n; k += BLOCK) {
             int len = Math.min(BLOCK, n - k);
             gate.get(k, ga, 0, len);
             up.get(k, ua, 0, len);
             for (int j = 0; j < len; j += L) {
                 FloatVector g = FloatVector.fromArray(F, ga, j);
-                FloatVector sv = VectorMath.sigmoid(g);
-                sv.intoArray(sa, j);
-                g.mul(sv).mul(FloatVector.fromArray(F, ua, j)).intoArray(ua, j);
+                g.mul(VectorMath.sigmoid(g)).mul(FloatVector.fromArray(F, ua, j)).intoArray(ua, j);
             }
-            sig.put(k, sa, 0, len);
             y.put(k, ua, 0, len);
         }
     }
 
-    /** dUp = dy·gate·σ; dGate = dy·up·σ·(1 + gate·(1 − σ)), from the forward pass's gate and σ(gate). */
-    static void swigluBackward(FloatBuffer gate, FloatBuffer up, FloatBuffer sig, FloatBuffer dy, FloatBuffer dGate,
-                               FloatBuffer dUp, int n) {
+    /** dUp = dy·gate·σ; dGate = dy·up·σ·(1 + gate·(1 − σ)), σ = σ(gate) recomputed from the forward pass's gate. */
+    static void swigluBackward(FloatBuffer gate, FloatBuffer up, FloatBuffer dy, FloatBuffer dGate, FloatBuffer dUp,
+                               int n) {
         Rows rows = ROWS.get();
         float[] ga = rows.get(0, BLOCK);
         float[] ua = rows.get(1, BLOCK);
-        float[] sa = rows.get(2, BLOCK);
-        float[] da = rows.get(3, BLOCK);
+        float[] da = rows.get(2, BLOCK);
         for (int k = 0; k < n; k += BLOCK) {
             int len = Math.min(BLOCK, n - k);
             gate.get(k, ga, 0, len);
             up.get(k, ua, 0, len);
-            sig.get(k, sa, 0, len);
             dy.get(k, da, 0, len);
             for (int j = 0; j < len; j += L) {
                 FloatVector g = FloatVector.fromArray(F, ga, j);
-                FloatVector sv = FloatVector.fromArray(F, sa, j);
+                FloatVector sv = VectorMath.sigmoid(g);
                 FloatVector d = FloatVector.fromArray(F, da, j);
                 FloatVector u = FloatVector.fromArray(F, ua, j);
                 FloatVector gs = g.mul(sv);
@@ -382,15 +376,7 @@ final class VectorKernels {
             Arrays.fill(a, vocab, padded, Float.NEGATIVE_INFINITY);
             float max = max(a, padded);
             float targetLogit = a[target];
-            FloatVector sum = FloatVector.zero(F);
-            for (int j = 0; j < padded; j += L) {
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(F, a, j).sub(max));
-                if (gradient) {
-                    e.intoArray(a, j);
-                }
-                sum = sum.add(e);
-            }
-            float total = sum.reduceLanes(VectorOperators.ADD);
+            float total = expInPlace(a, padded, max); // a: the row's exp(x − max), a scratch copy
             loss[r] = max + Math.log(total) - targetLogit;
             if (gradient) {
                 float inv = 1f / total;
@@ -407,17 +393,25 @@ final class VectorKernels {
     private static void softmaxInPlace(float[] a, int len) {
         int padded = (len + L - 1) / L * L;
         Arrays.fill(a, len, padded, Float.NEGATIVE_INFINITY);
-        float max = max(a, padded);
+        float inv = 1f / expInPlace(a, padded, max(a, padded));
+        for (int j = 0; j < padded; j += L) {
+            FloatVector.fromArray(F, a, j).mul(inv).intoArray(a, j);
+        }
+    }
+
+    /**
+     * a[j] = exp(a[j] − max) over whole vectors; returns their sum. A small method of its own so that the JIT
+     * inlines it, and {@link VectorMath#exp} in it, into each caller: written inline in a larger loop, exp was
+     * compiled on its own and ran without intrinsics, allocating every lane-wise result (40 MB a bench-small step).
+     */
+    private static float expInPlace(float[] a, int padded, float max) {
         FloatVector sum = FloatVector.zero(F);
         for (int j = 0; j < padded; j += L) {
             FloatVector e = VectorMath.exp(FloatVector.fromArray(F, a, j).sub(max));
             e.intoArray(a, j);
             sum = sum.add(e);
         }
-        float inv = 1f / sum.reduceLanes(VectorOperators.ADD);
-        for (int j = 0; j < padded; j += L) {
-            FloatVector.fromArray(F, a, j).mul(inv).intoArray(a, j);
-        }
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 
     private static float max(float[] a, int padded) {

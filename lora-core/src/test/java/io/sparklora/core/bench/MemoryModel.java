@@ -343,7 +343,9 @@ public final class MemoryModel {
                 get(s + ".fc", n, inner);
                 linearForward(s, "mlp.c_fc", m.get(2));
                 get(inputName(s, "gelu", m.get(3)), n, inner);
-                get(s + ".gelu.sigmoid", n, inner);
+                if (!fused) {
+                    get(s + ".gelu.sigmoid", n, inner); // the kernels recompute σ in the backward pass
+                }
                 linearForward(s, "mlp.c_proj", m.get(3));
                 return;
             }
@@ -367,7 +369,9 @@ public final class MemoryModel {
             linearForward(s, "gate_proj", m.get(4));
             linearForward(s, "up_proj", m.get(5));
             get(inputName(s, "swiglu", m.get(6)), n, inner);
-            get(s + ".gate.sigmoid", n, inner);
+            if (!fused) {
+                get(s + ".gate.sigmoid", n, inner); // the kernels recompute σ in the backward pass
+            }
             linearForward(s, "down_proj", m.get(6));
         }
 

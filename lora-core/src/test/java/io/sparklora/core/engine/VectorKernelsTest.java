@@ -58,10 +58,9 @@ class VectorKernelsTest {
         float[] u = gaussian(n, 3);
         float[] dy = gaussian(n, 1);
         float[] y = new float[n];
-        float[] s = new float[n];
         float[] du = new float[n];
-        VectorKernels.geluTanhForward(buffer(u), buffer(y), buffer(s), n);
-        VectorKernels.geluTanhBackward(buffer(u), buffer(s), buffer(dy), buffer(du), n);
+        VectorKernels.geluTanhForward(buffer(u), buffer(y), n);
+        VectorKernels.geluTanhBackward(buffer(u), buffer(dy), buffer(du), n); // σ(2z) recomputed from u
         double c = Math.sqrt(2 / Math.PI);
         double[] ey = new double[n];
         double[] edu = new double[n];
@@ -82,11 +81,10 @@ class VectorKernelsTest {
         float[] up = gaussian(n, 1);
         float[] dy = gaussian(n, 1);
         float[] y = new float[n];
-        float[] sig = new float[n];
         float[] dGate = new float[n];
         float[] dUp = new float[n];
-        VectorKernels.swigluForward(buffer(gate), buffer(up), buffer(y), buffer(sig), n);
-        VectorKernels.swigluBackward(buffer(gate), buffer(up), buffer(sig), buffer(dy), buffer(dGate), buffer(dUp), n);
+        VectorKernels.swigluForward(buffer(gate), buffer(up), buffer(y), n);
+        VectorKernels.swigluBackward(buffer(gate), buffer(up), buffer(dy), buffer(dGate), buffer(dUp), n); // σ recomputed
         double[] ey = new double[n];
         double[] eg = new double[n];
         double[] eu = new double[n];
