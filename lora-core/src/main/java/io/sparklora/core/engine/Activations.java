@@ -7,7 +7,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The MLP activations, forward and backward side by side. GPT-2's GELU and SwiGLU run as one fused loop each
- * ({@link VectorKernels}) where {@link Fused} allows: those keep nothing but the activation's input and recompute
+ * ({@link ActivationKernels}) where {@link Fused} allows: those keep nothing but the activation's input and recompute
  * their σ in the backward pass. Else the ND4J operations below run, and the forward keeps its one transcendental
  * result (ND4J's are its slowest element-wise ops) so the backward pass is multiplications and additions only:
  * {@link #keepsSigmoid} says which, and a block keeps the σ array only when asked.
@@ -35,7 +35,7 @@ final class Activations {
     static void geluTanhForward(INDArray u, INDArray y, INDArray s) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
         if (s == null) {
-            VectorKernels.geluTanhForward(Fused.floats(fused(u)), Fused.floats(fused(y)), (int) u.length());
+            ActivationKernels.geluTanhForward(Fused.floats(fused(u)), Fused.floats(fused(y)), (int) u.length());
             StepProfiler.exit();
             return;
         }
@@ -53,7 +53,7 @@ final class Activations {
     static void geluTanhBackward(INDArray u, INDArray s, INDArray dy, INDArray du, Buffers buf) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
         if (s == null) {
-            VectorKernels.geluTanhBackward(Fused.floats(fused(u)), Fused.floats(fused(dy)), Fused.floats(fused(du)),
+            ActivationKernels.geluTanhBackward(Fused.floats(fused(u)), Fused.floats(fused(dy)), Fused.floats(fused(du)),
                     (int) u.length());
             StepProfiler.exit();
             return;
@@ -98,7 +98,7 @@ final class Activations {
     static void swigluForward(INDArray gate, INDArray up, INDArray y, INDArray sig) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
         if (sig == null) {
-            VectorKernels.swigluForward(Fused.floats(fused(gate)), Fused.floats(fused(up)), Fused.floats(fused(y)),
+            ActivationKernels.swigluForward(Fused.floats(fused(gate)), Fused.floats(fused(up)), Fused.floats(fused(y)),
                     (int) gate.length());
             StepProfiler.exit();
             return;
@@ -116,7 +116,7 @@ final class Activations {
     static void swigluBackward(INDArray gate, INDArray up, INDArray sig, INDArray dy, INDArray dGate, INDArray dUp) {
         StepProfiler.enter(StepProfiler.Part.ACTIVATION);
         if (sig == null) {
-            VectorKernels.swigluBackward(Fused.floats(fused(gate)), Fused.floats(fused(up)), Fused.floats(fused(dy)),
+            ActivationKernels.swigluBackward(Fused.floats(fused(gate)), Fused.floats(fused(up)), Fused.floats(fused(dy)),
                     Fused.floats(fused(dGate)), Fused.floats(fused(dUp)), (int) gate.length());
             StepProfiler.exit();
             return;

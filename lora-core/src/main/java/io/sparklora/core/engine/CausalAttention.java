@@ -18,7 +18,7 @@ import java.util.Map;
  * the rotated q, k, the values (each [B, heads, T, D]) and the probabilities [B·Hkv, G·T, T].
  * <p>
  * Where {@link Fused} allows (float32 on the CPU), causal attention's products skip the blocks above the diagonal
- * and run with the softmax and its backward ({@link VectorKernels} loops that mask by index) head by head on the
+ * and run with the softmax and its backward ({@link SoftmaxKernels} loops that mask by index) head by head on the
  * engine's threads ({@link CausalBlocks}); else the batched products, the additive mask and ND4J's softmax below.
  */
 final class CausalAttention {
@@ -211,7 +211,7 @@ final class CausalAttention {
             Ops.bmm(probs, dContext3, dvh.reshape(bk, t, headDim), true, false, 1.0); // Pᵀ·dO, summed over the group
             Ops.bmm(dContext3, vh, dScores, false, true, 1.0); // dP = dO·Vᵀ
             if (Fused.on(probs, dScores, rHeads)) {
-                VectorKernels.softmaxBackward(Fused.floats(probs), Fused.floats(dScores), Fused.floats(rHeads),
+                SoftmaxKernels.softmaxBackward(Fused.floats(probs), Fused.floats(dScores), Fused.floats(rHeads),
                         (int) (bk * gt), t, false);
             } else {
                 dScores.reshape(bk * gt, t).subiColumnVector(rHeads.reshape(bk * gt));

@@ -69,7 +69,7 @@ final class CausalBlocks {
                             at(ps, sOffset(u, row) + c), t);
                 }
             });
-            VectorKernels.causalSoftmax(unitRows(pb, u), group * t, t, window);
+            SoftmaxKernels.causalSoftmax(unitRows(pb, u), group * t, t, window);
             forEachBlock(u, (row, m, keys, first) -> {
                 for (int c = 0; c < keys; c += tile) { // O = P·V
                     int n = Math.min(tile, keys - c);
@@ -111,7 +111,7 @@ final class CausalBlocks {
                 }
             });
             int rows = group * t;
-            VectorKernels.softmaxBackward(unitRows(pb, u), unitRows(dsb, u), rb.slice(u * rows, rows), rows, t, true);
+            SoftmaxKernels.softmaxBackward(unitRows(pb, u), unitRows(dsb, u), rb.slice(u * rows, rows), rows, t, true);
             forEachBlock(u, (row, m, keys, first) -> {
                 for (int c = 0; c < keys; c += tile) {
                     int n = Math.min(tile, keys - c);

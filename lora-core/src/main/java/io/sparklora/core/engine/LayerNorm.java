@@ -9,7 +9,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * LayerNorm over the hidden dimension (biased variance, as torch): y = (x − mean)·rstd·g + b, forward and
  * backward side by side. Forward saves x̂ = (x − mean)·rstd [N, H] and rstd [N]; backward needs nothing else:
  * dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·g. Where {@link Fused} allows, each pass is one loop per row
- * ({@link VectorKernels}); the ND4J operations below are the same formulas.
+ * ({@link NormKernels}); the ND4J operations below are the same formulas.
  */
 final class LayerNorm {
     private final String name;
@@ -41,7 +41,7 @@ final class LayerNorm {
         if (Fused.on(x, y, g, b)) {
             INDArray xhat = buf.get(slot + "." + name + ".xhat", n, h);
             INDArray rstd = buf.get(slot + "." + name + ".rstd", n);
-            VectorKernels.layerNormForward(Fused.floats(x), Fused.floats(g), Fused.floats(b), Fused.floats(y),
+            NormKernels.layerNormForward(Fused.floats(x), Fused.floats(g), Fused.floats(b), Fused.floats(y),
                     Fused.floats(xhat), Fused.floats(rstd), (int) n, (int) h, (float) eps);
             StepProfiler.exit();
             return;
@@ -78,7 +78,7 @@ final class LayerNorm {
         }
         INDArray g = params.value(weight);
         if (Fused.on(dy, dx, xhat, rstd, g)) {
-            VectorKernels.layerNormBackwardAdd(Fused.floats(dy), Fused.floats(g), Fused.floats(xhat),
+            NormKernels.layerNormBackwardAdd(Fused.floats(dy), Fused.floats(g), Fused.floats(xhat),
                     Fused.floats(rstd), Fused.floats(dx), (int) n, (int) h);
             StepProfiler.exit();
             return;

@@ -8,7 +8,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * RMSNorm (LLaMA): y = x·rstd·g with rstd = 1/sqrt(mean(x²) + eps), forward and backward side by side. Forward
  * saves x̂ = x·rstd [N, H] and rstd [N]; dx = rstd·(dx̂ − x̂·mean(dx̂·x̂)), dx̂ = dy·g. Where {@link Fused} allows, each
- * pass is one loop per row ({@link VectorKernels}); the ND4J operations below are the same formulas.
+ * pass is one loop per row ({@link NormKernels}); the ND4J operations below are the same formulas.
  */
 final class RmsNorm {
     private final String name;
@@ -33,7 +33,7 @@ final class RmsNorm {
         if (Fused.on(x, y, g)) {
             INDArray xhat = buf.get(slot + "." + name + ".xhat", n, h);
             INDArray rstd = buf.get(slot + "." + name + ".rstd", n);
-            VectorKernels.rmsNormForward(Fused.floats(x), Fused.floats(g), Fused.floats(y), Fused.floats(xhat),
+            NormKernels.rmsNormForward(Fused.floats(x), Fused.floats(g), Fused.floats(y), Fused.floats(xhat),
                     Fused.floats(rstd), (int) n, (int) h, (float) eps);
             StepProfiler.exit();
             return;
@@ -65,7 +65,7 @@ final class RmsNorm {
         }
         INDArray g = params.value(weight);
         if (Fused.on(dy, dx, xhat, rstd, g)) {
-            VectorKernels.rmsNormBackwardAdd(Fused.floats(dy), Fused.floats(g), Fused.floats(xhat), Fused.floats(rstd),
+            NormKernels.rmsNormBackwardAdd(Fused.floats(dy), Fused.floats(g), Fused.floats(xhat), Fused.floats(rstd),
                     Fused.floats(dx), (int) n, (int) h);
             StepProfiler.exit();
             return;

@@ -8,7 +8,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * from integer targets, in row chunks so the [rows, V] logits of only one chunk exist at a time. A sum rather
  * than a mean, so micro-batches and workers add up and the driver divides once by the global token count.
  * Backward writes softmax − one-hot in place over the chunk's logits and multiplies it into dHidden (and, when
- * the head trains, into its gradient). The softmax part runs as one {@link VectorKernels} loop per row where
+ * the head trains, into its gradient). The softmax part runs as one {@link SoftmaxKernels} loop per row where
  * {@link Fused} allows, else as ND4J operations.
  */
 final class TokenLoss {
@@ -83,7 +83,7 @@ final class TokenLoss {
             double[] positionLoss = new double[rows];
             boolean gradient = dHidden != null;
             if (Fused.on(logits)) {
-                VectorKernels.crossEntropy(Fused.floats(logits), rows, (int) vocab, targets, r0, positionLoss, gradient);
+                SoftmaxKernels.crossEntropy(Fused.floats(logits), rows, (int) vocab, targets, r0, positionLoss, gradient);
             } else {
                 crossEntropy(logits, targets, r0, positionLoss, gradient, buf);
             }
@@ -114,7 +114,7 @@ final class TokenLoss {
     /**
      * logits [C, V] → positionLoss[i] = logsumexp(logits_i) − logits_i[target] (0 without a target); with
      * {@code gradient}, logits become softmax − one-hot (rows without a target all 0). The ND4J path of
-     * {@link VectorKernels#crossEntropy}.
+     * {@link SoftmaxKernels#crossEntropy}.
      */
     private static void crossEntropy(INDArray logits, int[] targets, int r0, double[] positionLoss, boolean gradient,
                                      Buffers buf) {

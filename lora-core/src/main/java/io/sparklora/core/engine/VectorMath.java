@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * exp and the sigmoid on whole SIMD registers, for {@link VectorKernels}. exp(x) = 2ⁿ·eʳ with n = round(x/ln 2)
+ * exp and the sigmoid on whole SIMD registers, for the fused kernels ({@link VectorKernels}). exp(x) = 2ⁿ·eʳ with n = round(x/ln 2)
  * and r = x − n·ln 2 (ln 2 split in two parts so r keeps its low bits, Cody and Waite), eʳ by a degree-6 polynomial
  * on |r| ≤ ln(2)/2 (Cephes' expf coefficients, within 2 ulp of the float32 result), 2ⁿ built in the exponent bits.
  * Every step is a lane-wise multiply, add or bit operation, so it runs 8 floats at a time on AVX2 where ND4J's exp

@@ -59,8 +59,8 @@ class VectorKernelsTest {
         float[] dy = gaussian(n, 1);
         float[] y = new float[n];
         float[] du = new float[n];
-        VectorKernels.geluTanhForward(buffer(u), buffer(y), n);
-        VectorKernels.geluTanhBackward(buffer(u), buffer(dy), buffer(du), n); // σ(2z) recomputed from u
+        ActivationKernels.geluTanhForward(buffer(u), buffer(y), n);
+        ActivationKernels.geluTanhBackward(buffer(u), buffer(dy), buffer(du), n); // σ(2z) recomputed from u
         double c = Math.sqrt(2 / Math.PI);
         double[] ey = new double[n];
         double[] edu = new double[n];
@@ -83,8 +83,8 @@ class VectorKernelsTest {
         float[] y = new float[n];
         float[] dGate = new float[n];
         float[] dUp = new float[n];
-        VectorKernels.swigluForward(buffer(gate), buffer(up), buffer(y), n);
-        VectorKernels.swigluBackward(buffer(gate), buffer(up), buffer(dy), buffer(dGate), buffer(dUp), n); // σ recomputed
+        ActivationKernels.swigluForward(buffer(gate), buffer(up), buffer(y), n);
+        ActivationKernels.swigluBackward(buffer(gate), buffer(up), buffer(dy), buffer(dGate), buffer(dUp), n); // σ recomputed
         double[] ey = new double[n];
         double[] eg = new double[n];
         double[] eu = new double[n];
@@ -117,12 +117,12 @@ class VectorKernelsTest {
             float[] dx = gaussian(rows * h, 1); // the kernels add into dx
             float[] dx0 = dx.clone();
             if (centred) {
-                VectorKernels.layerNormForward(buffer(x), buffer(g), buffer(b), buffer(y), buffer(xhat), buffer(rstd),
+                NormKernels.layerNormForward(buffer(x), buffer(g), buffer(b), buffer(y), buffer(xhat), buffer(rstd),
                         rows, h, 1e-5f);
-                VectorKernels.layerNormBackwardAdd(buffer(dy), buffer(g), buffer(xhat), buffer(rstd), buffer(dx), rows, h);
+                NormKernels.layerNormBackwardAdd(buffer(dy), buffer(g), buffer(xhat), buffer(rstd), buffer(dx), rows, h);
             } else {
-                VectorKernels.rmsNormForward(buffer(x), buffer(g), buffer(y), buffer(xhat), buffer(rstd), rows, h, 1e-6f);
-                VectorKernels.rmsNormBackwardAdd(buffer(dy), buffer(g), buffer(xhat), buffer(rstd), buffer(dx), rows, h);
+                NormKernels.rmsNormForward(buffer(x), buffer(g), buffer(y), buffer(xhat), buffer(rstd), rows, h, 1e-6f);
+                NormKernels.rmsNormBackwardAdd(buffer(dy), buffer(g), buffer(xhat), buffer(rstd), buffer(dx), rows, h);
             }
             double[] ey = new double[rows * h];
             double[] edx = new double[rows * h];
@@ -162,7 +162,7 @@ class VectorKernelsTest {
         for (int window : new int[]{0, 4}) {
             float[] scores = gaussian(rowCount * t, 5);
             float[] probs = scores.clone();
-            VectorKernels.causalSoftmax(buffer(probs), rowCount, t, window);
+            SoftmaxKernels.causalSoftmax(buffer(probs), rowCount, t, window);
             double[] expected = new double[rowCount * t];
             for (int r = 0; r < rowCount; r++) {
                 int i = r % t;
@@ -198,8 +198,8 @@ class VectorKernelsTest {
                     causal[k] = Float.NaN; // dP past the visible keys is never written: the causal form must not read it
                 }
             }
-            VectorKernels.softmaxBackward(buffer(probs), buffer(dScores), buffer(dots), rowCount, t, false);
-            VectorKernels.softmaxBackward(buffer(probs), buffer(causal), buffer(dots), rowCount, t, true);
+            SoftmaxKernels.softmaxBackward(buffer(probs), buffer(dScores), buffer(dots), rowCount, t, false);
+            SoftmaxKernels.softmaxBackward(buffer(probs), buffer(causal), buffer(dots), rowCount, t, true);
             double[] eds = new double[rowCount * t];
             for (int k = 0; k < eds.length; k++) {
                 eds[k] = (double) probs[k] * (dP[k] - dots[k / t]);
@@ -220,7 +220,7 @@ class VectorKernelsTest {
         for (int[] t : new int[][]{targets, shifted}) {
             float[] a = logits.clone();
             double[] loss = new double[rows];
-            VectorKernels.crossEntropy(buffer(a), rows, vocab, t, 1, loss, true);
+            SoftmaxKernels.crossEntropy(buffer(a), rows, vocab, t, 1, loss, true);
             for (int r = 0; r < rows; r++) {
                 int target = t[1 + r];
                 if (target < 0) {
@@ -250,7 +250,7 @@ class VectorKernelsTest {
             }
             double[] forwardOnly = new double[rows];
             float[] untouched = logits.clone();
-            VectorKernels.crossEntropy(buffer(untouched), rows, vocab, t, 1, forwardOnly, false);
+            SoftmaxKernels.crossEntropy(buffer(untouched), rows, vocab, t, 1, forwardOnly, false);
             assertThat(forwardOnly).containsExactly(loss);
             assertThat(untouched).containsExactly(logits); // without the gradient the logits stay as they were
         }

@@ -1,0 +1,132 @@
+package io.sparklora.core.engine;
+
+import io.sparklora.core.engine.VectorKernels.Rows;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+import static io.sparklora.core.engine.VectorKernels.L;
+import static io.sparklora.core.engine.VectorKernels.ROWS;
+import static io.sparklora.core.engine.VectorKernels.max;
+import static io.sparklora.core.engine.VectorMath.F;
+
+/**
+ * Softmax rows: causal attention's softmax and its backward, and the loss's logsumexp and softmax − one-hot, one
+ * pass over each row in Java's Vector API ({@link VectorKernels} says how and when they run; {@link CausalAttention}
+ * and {@link TokenLoss} have the ND4J path).
+ */
+final class SoftmaxKernels {
+    private SoftmaxKernels() {
+    }
+
+    /**
+     * Causal softmax in place over scores [rows, t] whose row r is query i = r mod t: keys j ≤ i (and i − j < window
+     * when window > 0) get softmax of their scores, the others exactly 0, as adding the mask and ND4J's softmax do.
+     */
+    static void causalSoftmax(FloatBuffer scores, int rowCount, int t, int window) {
+        Rows rows = ROWS.get();
+        float[] a = rows.get(0, t);
+        float[] out = rows.get(1, t);
+        for (int r = 0; r < rowCount; r++) {
+            int i = r % t;
+            int lo = window > 0 ? Math.max(0, i - window + 1) : 0;
+            int len = i + 1 - lo;
+            int base = r * t;
+            scores.get(base + lo, a, 0, len);
+            softmaxInPlace(a, len);
+            Arrays.fill(out, 0, lo, 0f);
+            System.arraycopy(a, 0, out, lo, len);
+            Arrays.fill(out, i + 1, t, 0f);
+            scores.put(base, out, 0, t);
+        }
+    }
+
+    /**
+     * The softmax backward in place over dP [rows, t]: dS = P·(dP − r_row). With {@code causal} (row r is query
+     * i = r mod t) only keys j ≤ i are read, and the rest of the row is written 0: {@link CausalBlocks} leaves dP
+     * unwritten past a block's visible keys.
+     */
+    static void softmaxBackward(FloatBuffer probs, FloatBuffer dScores, FloatBuffer rowDots, int rowCount, int t,
+                                boolean causal) {
+        Rows rows = ROWS.get();
+        float[] p = rows.get(0, t);
+        float[] d = rows.get(1, t);
+        for (int r = 0; r < rowCount; r++) {
+            int len = causal ? r % t + 1 : t;
+            int base = r * t;
+            probs.get(base, p, 0, len);
+            dScores.get(base, d, 0, len);
+            float dot = rowDots.get(r);
+            for (int j = 0; j < len; j += L) {
+                FloatVector.fromArray(F, d, j).sub(dot).mul(FloatVector.fromArray(F, p, j)).intoArray(d, j);
+            }
+            Arrays.fill(d, len, t, 0f);
+            dScores.put(base, d, 0, t);
+        }
+    }
+
+    /**
+     * Token cross-entropy over logits [rows, vocab]: loss[r] = logsumexp(row) − row[target] (0 where the target is
+     * negative, i.e. none). With {@code gradient}, each row is overwritten by softmax − one-hot (zeros where there
+     * is no target).
+     */
+    static void crossEntropy(FloatBuffer logits, int rowCount, int vocab, int[] targets, int targetOffset,
+                             double[] loss, boolean gradient) {
+        Rows rows = ROWS.get();
+        float[] a = rows.get(0, vocab);
+        int padded = (vocab + L - 1) / L * L;
+        for (int r = 0; r < rowCount; r++) {
+            int target = targets[targetOffset + r];
+            int base = r * vocab;
+            if (target < 0) {
+                loss[r] = 0;
+                if (gradient) {
+                    Arrays.fill(a, 0, vocab, 0f);
+                    logits.put(base, a, 0, vocab);
+                }
+                continue;
+            }
+            logits.get(base, a, 0, vocab);
+            Arrays.fill(a, vocab, padded, Float.NEGATIVE_INFINITY);
+            float max = max(a, padded);
+            float targetLogit = a[target];
+            float total = expInPlace(a, padded, max); // a: the row's exp(x − max), a scratch copy
+            loss[r] = max + Math.log(total) - targetLogit;
+            if (gradient) {
+                float inv = 1f / total;
+                for (int j = 0; j < padded; j += L) {
+                    FloatVector.fromArray(F, a, j).mul(inv).intoArray(a, j);
+                }
+                a[target] -= 1f;
+                logits.put(base, a, 0, vocab);
+            }
+        }
+    }
+
+    /** Softmax of a[0, len) in place; a must have room for whole vectors past len. */
+    static void softmaxInPlace(float[] a, int len) {
+        int padded = (len + L - 1) / L * L;
+        Arrays.fill(a, len, padded, Float.NEGATIVE_INFINITY);
+        float inv = 1f / expInPlace(a, padded, max(a, padded));
+        for (int j = 0; j < padded; j += L) {
+            FloatVector.fromArray(F, a, j).mul(inv).intoArray(a, j);
+        }
+    }
+
+    /**
+     * a[j] = exp(a[j] − max) over whole vectors; returns their sum. A small method of its own so that the JIT
+     * inlines it, and {@link VectorMath#exp} in it, into each caller: written inline in a larger loop, exp was
+     * compiled on its own and ran without intrinsics, allocating every lane-wise result (40 MB a bench-small step).
+     */
+    private static float expInPlace(float[] a, int padded, float max) {
+        FloatVector sum = FloatVector.zero(F);
+        for (int j = 0; j < padded; j += L) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, a, j).sub(max));
+            e.intoArray(a, j);
+            sum = sum.add(e);
+        }
+        return sum.reduceLanes(VectorOperators.ADD);
+    }
+}
