@@ -71,8 +71,9 @@ final class VectorKernels {
      * fraction of that, before the model's arrays exist.
      */
     static void warmUp(int calls) {
-        // Two shapes in turn, so that the compiled loops have taken both sides of the branches a step takes: odd
-        // sizes (a partial vector, a partial block) and whole ones (whole vectors, more than one block).
+        // Two shapes, so that the compiled loops have taken both sides of the branches a step takes: odd sizes (a
+        // partial vector, a partial block) and, one call in 16, whole ones (whole vectors, more than one block).
+        // Compiled on odd sizes alone, the loops fell back to the interpreter on a step's first whole row.
         int[] n = {2 * L + 3, BLOCK + 2 * L}; // element-wise length, and the loss's vocabulary
         int[] h = {2 * L + 3, 2 * L}; // a norm's row
         int[] t = {L + 3, 2 * L}; // attention rows and keys
@@ -88,7 +89,7 @@ final class VectorKernels {
         int[] targets = {1, -1, 2};
         double[] loss = new double[3];
         for (int c = 0; c < calls; c++) {
-            int s = c % 2;
+            int s = c % 16 == 15 ? 1 : 0; // the whole shape now and then: a branch taken once is compiled
             ActivationKernels.geluTanhForward(a[0], a[1], n[s]);
             ActivationKernels.geluTanhBackward(a[0], a[3], a[4], n[s]);
             ActivationKernels.swigluForward(a[0], a[1], a[4], n[s]);
