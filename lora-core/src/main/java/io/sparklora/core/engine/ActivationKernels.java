@@ -80,7 +80,9 @@ final class ActivationKernels {
         }
     }
 
-    /** dUp = dy·gate·σ; dGate = dy·up·σ·(1 + gate·(1 − σ)), σ = σ(gate) recomputed from the forward pass's gate. */
+    /**
+     * dUp = dy·gate·σ; dGate = dy·up·σ·(1 + gate·(1 − σ)), σ = σ(gate) recomputed from the forward pass's gate.
+     */
     static void swigluBackward(FloatBuffer gate, FloatBuffer up, FloatBuffer dy, FloatBuffer dGate, FloatBuffer dUp,
                                int n) {
         Rows rows = ROWS.get();

@@ -16,10 +16,10 @@ import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
  * row; at T = 256 that is 5/8 of the full [T, T] products), the causal softmax, and the products after it, as direct
  * BLAS calls on the arrays' memory. The units run on {@link EngineThreads}, each whole on one thread.
  * <p>
- * Every product is cut into tiles of at most 64·64·64 multiply-adds, which OpenBLAS runs on the calling thread
- * (above that size it spreads a call over its own thread pool, which serialises concurrent callers): two Java
- * threads of such tiles ran bench-small's score products at 53-55 GFLOP/s, against 34-47 for whole blocks on
- * OpenBLAS's two threads. The batched product this replaces ({@link Ops#bmm}) is libnd4j's own loop, not BLAS, and
+ * With more than one unit, every product is cut into tiles of at most 64·64·64 multiply-adds, which OpenBLAS runs
+ * on the calling thread (above that size it spreads a call over its own thread pool, which serialises concurrent
+ * callers): two Java threads of such tiles ran bench-small's score products at 53-55 GFLOP/s, against 34-47 for
+ * whole blocks on OpenBLAS's two threads. The batched product this replaces ({@link Ops#bmm}) is libnd4j's own loop, not BLAS, and
  * computes every masked score too.
  * <p>
  * Shapes, per unit: q, o, dO, dQ [G·T, D]; k, v, dK, dV [T, D]; probabilities, dP, dS [G·T, T], whose columns
@@ -46,7 +46,8 @@ final class CausalBlocks {
         this.group = group;
         this.t = t;
         this.d = d;
-        this.tile = (int) Math.max(8, Math.min(BLOCK, SINGLE_THREAD_MNK / ((long) BLOCK * d)));
+        // One unit has one thread: its whole-block products may as well run on OpenBLAS's threads.
+        this.tile = this.units == 1 ? t : (int) Math.max(8, Math.min(BLOCK, SINGLE_THREAD_MNK / ((long) BLOCK * d)));
     }
 
     /**
@@ -111,7 +112,8 @@ final class CausalBlocks {
                 }
             });
             int rows = group * t;
-            SoftmaxKernels.softmaxBackward(unitRows(pb, u), unitRows(dsb, u), rb.slice(u * rows, rows), rows, t, true);
+            SoftmaxKernels.softmaxBackward(unitRows(pb, u), unitRows(dsb, u), rb.slice(u * rows, rows), rows, t,
+                    true);
             forEachBlock(u, (row, m, keys, first) -> {
                 for (int c = 0; c < keys; c += tile) {
                     int n = Math.min(tile, keys - c);

@@ -12,7 +12,7 @@ import java.util.function.IntConsumer;
 
 /**
  * The engine's own parallel loop, for work that ND4J and OpenBLAS would run on one thread: many small independent
- * units (an attention head's blocks, a row range of a kernel). As many threads as ND4J's ops use
+ * units (causal attention's heads, each a series of small products and a softmax, {@link CausalBlocks}). As many threads as ND4J's ops use
  * ({@code OMP_NUM_THREADS}), the calling thread one of them. Each index runs whole on one thread, so a result does
  * not depend on the number of threads or on which thread ran it: distributed and single-JVM training stay equal
  * bit for bit on machines of any size.

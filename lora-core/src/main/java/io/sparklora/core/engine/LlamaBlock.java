@@ -88,8 +88,7 @@ final class LlamaBlock implements Block {
         INDArray dGate = buf.get("grad.inner2", n, inner);
         INDArray dUp = buf.get("grad.inner3", n, inner);
         INDArray g = buf.get(slot + ".gate", n, inner);
-        Activations.swigluBackward(g, buf.get(slot + ".up", n, inner),
-                sigmoid(g, buf, slot), dAct, dGate, dUp);
+        Activations.swigluBackward(g, buf.get(slot + ".up", n, inner), sigmoid(g, buf, slot), dAct, dGate, dUp);
         INDArray normed = buf.get(Linear.inputName(slot, "norm2.out", gate, up), n, hidden);
         INDArray dNormed = buf.get("grad.hidden", n, hidden);
         gate.backward(normed, dGate, dNormed, false, buf, slot, dropoutOn);

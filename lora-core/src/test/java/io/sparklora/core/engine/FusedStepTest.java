@@ -35,15 +35,24 @@ class FusedStepTest {
                 true, true, true, 0);
     }
 
-    /** Short rows (one attention block), and 150-token rows: two whole blocks and a partial one, a window across. */
+    /** One key/value head (multi-query attention), for a batch whose attention is a single unit of work. */
+    static ModelConfig multiQueryLlama() {
+        return new ModelConfig(ModelFamily.LLAMA, "llama", TinyModels.VOCAB, 20, 2, 4, 1, 6, 28, 256, 1e-6, 10000,
+                false, false, false, false, 0);
+    }
+
+    /**
+     * Two rows each: short ones (one attention block), and 150 tokens (two whole blocks and a partial one, a window
+     * across); and one 150-token row of a one-key-head model, whose attention is one unit on one thread.
+     */
     static Stream<Arguments> cases() {
         int seq = EngineGradientCheckTest.SEQ;
         int longSeq = 2 * CausalBlocks.BLOCK + 22;
-        return Stream.of(Arguments.of(TinyModels.gpt2(), seq), Arguments.of(TinyModels.llama(), seq),
-                        Arguments.of(oddSlidingLlama(3), seq), Arguments.of(longGpt2(), longSeq),
-                        Arguments.of(oddSlidingLlama(70), longSeq))
-                .flatMap(a -> Stream.of(Arguments.of(a.get()[0], a.get()[1], TrainingMode.LORA),
-                        Arguments.of(a.get()[0], a.get()[1], TrainingMode.FULL)));
+        return Stream.of(Arguments.of(TinyModels.gpt2(), seq, 2), Arguments.of(TinyModels.llama(), seq, 2),
+                        Arguments.of(oddSlidingLlama(3), seq, 2), Arguments.of(longGpt2(), longSeq, 2),
+                        Arguments.of(oddSlidingLlama(70), longSeq, 2), Arguments.of(multiQueryLlama(), longSeq, 1))
+                .flatMap(a -> Stream.of(Arguments.of(a.get()[0], a.get()[1], a.get()[2], TrainingMode.LORA),
+                        Arguments.of(a.get()[0], a.get()[1], a.get()[2], TrainingMode.FULL)));
     }
 
     @Test
@@ -55,7 +64,7 @@ class FusedStepTest {
 
     @ParameterizedTest
     @MethodSource("cases")
-    void fusedStepEqualsTheNd4jStep(ModelConfig config, int seq, TrainingMode mode) {
+    void fusedStepEqualsTheNd4jStep(ModelConfig config, int seq, int rows, TrainingMode mode) {
         BaseModel base = TinyModels.random(config, 43);
         LoraPlan plan = mode == TrainingMode.LORA ? EngineGradientCheckTest.allLinear(base, 0.0) : null;
         float[] theta = plan == null ? null : plan.initialParameters();
@@ -64,7 +73,7 @@ class FusedStepTest {
                 theta[i] += 0.02f * ((i % 9) - 4); // B non-zero
             }
         }
-        TokenBatch batch = batch(seq);
+        TokenBatch batch = batch(rows, seq);
         Step fused = step(base, plan, theta, mode, batch);
         boolean before = Fused.setEnabled(false);
         Step plain;
@@ -89,16 +98,16 @@ class FusedStepTest {
     private record Step(double loss, float[] gradient) {
     }
 
-    /** Two rows of seq tokens, some positions without a target. */
-    private static TokenBatch batch(int seq) {
+    /** rows of seq tokens, some positions without a target. */
+    private static TokenBatch batch(int rows, int seq) {
         Random rng = new Random(seq);
-        int[] tokens = new int[2 * seq];
-        int[] targets = new int[2 * seq];
+        int[] tokens = new int[rows * seq];
+        int[] targets = new int[rows * seq];
         for (int i = 0; i < tokens.length; i++) {
             tokens[i] = rng.nextInt(TinyModels.VOCAB);
             targets[i] = i % 5 == 0 ? TokenBatch.IGNORE : rng.nextInt(TinyModels.VOCAB);
         }
-        return new TokenBatch(2, seq, tokens, targets);
+        return new TokenBatch(rows, seq, tokens, targets);
     }
 
     private static Step step(BaseModel base, LoraPlan plan, float[] theta, TrainingMode mode, TokenBatch batch) {
