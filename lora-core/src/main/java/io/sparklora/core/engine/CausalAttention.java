@@ -99,6 +99,23 @@ final class CausalAttention {
         INDArray qh = buf.get(slot + ".attn.q", b, heads, t, headDim);
         INDArray kh = buf.get(slot + ".attn.k", b, kvHeads, t, headDim);
         INDArray vh = buf.get(slot + ".attn.v", b, kvHeads, t, headDim);
+        INDArray probs = buf.get(slot + ".attn.probs", b * kvHeads, (long) group * t, t);
+        INDArray context = buf.get("scratch.attn.context", b, heads, t, headDim);
+        INDArray out4 = out.reshape(b, t, heads, headDim); // [B, T, H, D]
+        double scale = 1.0 / Math.sqrt(headDim);
+        if (causal && window.keyMask() == null && Fused.on(qh, kh, vh, probs, context)
+                && HeadLayoutKernels.accepts(q, k, v, out4)) {
+            // per head: copy (and rotate) into [B, heads, T, D]; scores = Q·Kᵀ/sqrt(D) and P·V over the visible
+            // key blocks, the softmax masking by index; copy back to [B, T, H, D]
+            HeadLayoutKernels.Rotation rotation = rotary == null ? null : rotary.rotation(t);
+            HeadLayoutKernels.toHeads(q, qh, rotation);
+            HeadLayoutKernels.toHeads(k, kh, rotation);
+            HeadLayoutKernels.toHeads(v, vh, null);
+            new CausalBlocks(b * kvHeads, group, t, headDim).forward(qh, kh, vh, probs, context, scale, slidingWindow);
+            HeadLayoutKernels.fromHeads(context, out4, null);
+            StepProfiler.exit();
+            return;
+        }
         qh.assign(q.permute(0, 2, 1, 3)); // [B, H, T, D]
         kh.assign(k.permute(0, 2, 1, 3)); // [B, Hkv, T, D]
         vh.assign(v.permute(0, 2, 1, 3));
@@ -106,20 +123,12 @@ final class CausalAttention {
             rotary.forward(qh, 0, buf);
             rotary.forward(kh, 0, buf);
         }
-        INDArray probs = buf.get(slot + ".attn.probs", b * kvHeads, (long) group * t, t);
-        INDArray context = buf.get("scratch.attn.context", b, heads, t, headDim);
-        double scale = 1.0 / Math.sqrt(headDim);
-        if (causal && window.keyMask() == null && Fused.on(qh, kh, vh, probs, context)) {
-            // scores = Q·Kᵀ/sqrt(D) and P·V over the visible key blocks, the softmax masking by index
-            new CausalBlocks(b * kvHeads, group, t, headDim).forward(qh, kh, vh, probs, context, scale, slidingWindow);
-        } else {
-            Ops.bmm(qh.reshape(b * kvHeads, (long) group * t, headDim), kh.reshape(b * kvHeads, t, headDim), probs, false,
-                    true, scale); // scores = Q·Kᵀ/sqrt(D)
-            maskedSoftmax(probs, b, t, window);
-            Ops.bmm(probs, vh.reshape(b * kvHeads, t, headDim), context.reshape(b * kvHeads, (long) group * t, headDim),
-                    false, false, 1.0);
-        }
-        out.reshape(b, t, heads, headDim).assign(context.permute(0, 2, 1, 3)); // [B, T, H, D]
+        Ops.bmm(qh.reshape(b * kvHeads, (long) group * t, headDim), kh.reshape(b * kvHeads, t, headDim), probs, false,
+                true, scale); // scores = Q·Kᵀ/sqrt(D)
+        maskedSoftmax(probs, b, t, window);
+        Ops.bmm(probs, vh.reshape(b * kvHeads, t, headDim), context.reshape(b * kvHeads, (long) group * t, headDim),
+                false, false, 1.0);
+        out4.assign(context.permute(0, 2, 1, 3)); // [B, T, H, D]
         StepProfiler.exit();
     }
 
@@ -189,37 +198,47 @@ final class CausalAttention {
         INDArray probs = buf.get(slot + ".attn.probs", bk, gt, t);
 
         INDArray dContext = buf.get("scratch.attn.context", b, heads, t, headDim);
-        dContext.assign(dOut.reshape(b, t, heads, headDim).permute(0, 2, 1, 3)); // [B, H, T, D]
         INDArray dContext3 = dContext.reshape(bk, gt, headDim);
         INDArray dvh = buf.get("scratch.attn.dv", b, kvHeads, t, headDim);
         INDArray dScores = buf.get("scratch.attn.dscores", bk, gt, t);
         INDArray dqh = buf.get("scratch.attn.dq", b, heads, t, headDim);
         INDArray dkh = buf.get("scratch.attn.dk", b, kvHeads, t, headDim);
         double scale = 1.0 / Math.sqrt(headDim); // the forward pass's score scaling
+        INDArray rHeads = buf.get("scratch.attn.r2", b, heads, t); // [B, H, T]: the rows of P
+        INDArray dOut4 = dOut.reshape(b, t, heads, headDim);
+        INDArray out4 = out.reshape(b, t, heads, headDim);
+        // Causal probabilities are 0 above the diagonal whatever else was masked: the products can skip those blocks.
+        if (causal && Fused.on(probs, dScores, qh, kh, vh, dContext, dqh, dkh, dvh, rHeads)
+                && HeadLayoutKernels.accepts(dOut4, out4, dq, dk, dv)) {
+            // dO per head, with the softmax backward's r_i = Σ_j P_ij·dP_ij = dO_i·O_i (a product over D, not T)
+            HeadLayoutKernels.toHeadsWithDots(dOut4, out4, dContext, rHeads);
+            new CausalBlocks(bk, group, t, headDim).backward(probs, dContext3, qh, kh, vh, rHeads, dScores, dqh, dkh,
+                    dvh, scale);
+            HeadLayoutKernels.Rotation rotation = rotary == null ? null : rotary.rotation(t);
+            HeadLayoutKernels.fromHeads(dqh, dq, rotation);
+            HeadLayoutKernels.fromHeads(dkh, dk, rotation);
+            HeadLayoutKernels.fromHeads(dvh, dv, null);
+            StepProfiler.exit();
+            return;
+        }
+        dContext.assign(dOut4.permute(0, 2, 1, 3)); // [B, H, T, D]
         // softmax backward: dS = P·(dP − r) with r_i = Σ_j P_ij·dP_ij = dO_i·O_i, a product over D rather than T
         INDArray products = buf.get("scratch.attn.products", out.shape());
         Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(dOut, out, products));
         INDArray r = buf.get("scratch.attn.r", b, t, heads); // [B, T, H]
         Ops.rowSum(products.reshape(b * t * heads, headDim), r.reshape(b * t * heads));
-        INDArray rHeads = buf.get("scratch.attn.r2", b, heads, t);
-        rHeads.assign(r.permute(0, 2, 1)); // [B, H, T]: the rows of P
-        // Causal probabilities are 0 above the diagonal whatever else was masked: the products can skip those blocks.
-        if (causal && Fused.on(probs, dScores, qh, kh, vh, dContext, dqh, dkh, dvh, rHeads)) {
-            new CausalBlocks(bk, group, t, headDim).backward(probs, dContext3, qh, kh, vh, rHeads, dScores, dqh, dkh,
-                    dvh, scale);
+        rHeads.assign(r.permute(0, 2, 1));
+        Ops.bmm(probs, dContext3, dvh.reshape(bk, t, headDim), true, false, 1.0); // Pᵀ·dO, summed over the group
+        Ops.bmm(dContext3, vh, dScores, false, true, 1.0); // dP = dO·Vᵀ
+        if (Fused.on(probs, dScores, rHeads)) {
+            SoftmaxKernels.softmaxBackward(Fused.floats(probs), Fused.floats(dScores), Fused.floats(rHeads),
+                    (int) (bk * gt), t, false);
         } else {
-            Ops.bmm(probs, dContext3, dvh.reshape(bk, t, headDim), true, false, 1.0); // Pᵀ·dO, summed over the group
-            Ops.bmm(dContext3, vh, dScores, false, true, 1.0); // dP = dO·Vᵀ
-            if (Fused.on(probs, dScores, rHeads)) {
-                SoftmaxKernels.softmaxBackward(Fused.floats(probs), Fused.floats(dScores), Fused.floats(rHeads),
-                        (int) (bk * gt), t, false);
-            } else {
-                dScores.reshape(bk * gt, t).subiColumnVector(rHeads.reshape(bk * gt));
-                dScores.muli(probs);
-            }
-            Ops.bmm(dScores, kh, dqh.reshape(bk, gt, headDim), false, false, scale); // dS·K
-            Ops.bmm(dScores, qh, dkh.reshape(bk, t, headDim), true, false, scale); // dSᵀ·Q
+            dScores.reshape(bk * gt, t).subiColumnVector(rHeads.reshape(bk * gt));
+            dScores.muli(probs);
         }
+        Ops.bmm(dScores, kh, dqh.reshape(bk, gt, headDim), false, false, scale); // dS·K
+        Ops.bmm(dScores, qh, dkh.reshape(bk, t, headDim), true, false, scale); // dSᵀ·Q
         if (rotary != null) {
             rotary.backward(dqh, 0, buf);
             rotary.backward(dkh, 0, buf);

@@ -5,10 +5,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
 
-import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
-import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
-import static org.bytedeco.openblas.global.openblas.CblasTrans;
-import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
+import static io.sparklora.core.engine.Blas.at;
+import static io.sparklora.core.engine.Blas.base;
+import static io.sparklora.core.engine.Blas.gemm;
 
 /**
  * Causal attention for the CPU: per unit u of B·Hkv (a batch row's key/value head and its G query heads), the scores
@@ -169,20 +168,5 @@ final class CausalBlocks {
 
     private long sOffset(int u, long row) {
         return ((long) u * group * t + row) * t;
-    }
-
-    private static void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, FloatPointer a, int lda,
-                             FloatPointer b, int ldb, double beta, FloatPointer c, int ldc) {
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
-                (float) alpha, a, lda, b, ldb, (float) beta, c, ldc);
-    }
-
-    /** A pointer to element {@code offset} of the memory at {@code base}: a new object; the base stays put. */
-    private static FloatPointer at(FloatPointer base, long offset) {
-        return new FloatPointer(base).position(offset);
-    }
-
-    private static FloatPointer base(INDArray a) {
-        return new FloatPointer(a.data().addressPointer());
     }
 }

@@ -8,8 +8,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.nio.FloatBuffer;
 
 /**
- * Decides, per call, whether a pass runs as one of {@link VectorKernels}' fused loops (and causal attention as
- * {@link CausalBlocks}' BLAS calls) or as the ND4J operations it replaces. The kernels run when this JVM has Java's
+ * Decides, per call, whether a pass runs as one of {@link VectorKernels}' fused loops (causal attention as
+ * {@link CausalBlocks}' BLAS calls, a matrix product as {@link Blas}' direct sgemm) or as the ND4J operations it
+ * replaces. The kernels run when this JVM has Java's
  * Vector API ({@code --add-modules jdk.incubator.vector}, which the launchers and the build pass), ND4J's backend is
  * the CPU, the arrays are float32 and C-order contiguous, and {@code -Dsparklora.engine.vectorKernels=false} has not
  * turned them off. Otherwise (the CUDA backend, float64
@@ -40,6 +41,11 @@ final class Fused {
         }
         return "ND4J element-wise ops (" + (ModuleLayer.boot().findModule(MODULE).isEmpty()
                 ? "start the JVM with --add-modules " + MODULE + " for the fused kernels)" : "fused kernels off)");
+    }
+
+    /** Whether the kernels (and {@link Blas}' direct products) are on in this JVM now. */
+    static boolean enabled() {
+        return enabled;
     }
 
     /** Turns the kernels off or back on, for tests that compare the two paths; returns the previous setting. */

@@ -24,7 +24,9 @@ final class Ops {
     /** c = alpha·op(a)·op(b) + beta·c for 2-D arrays. */
     static void gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha, double beta) {
         long t = StepProfiler.gemmStart();
-        Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+        if (!Blas.gemm(a, b, c, transA, transB, alpha, beta)) {
+            Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+        }
         StepProfiler.gemmEnd(t);
     }
 

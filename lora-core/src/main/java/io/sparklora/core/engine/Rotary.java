@@ -21,6 +21,7 @@ final class Rotary {
     private final Buffers tables;
     private final INDArray rotateHalf; // [D, D]: x·R = rotate_half(x)
     private final Map<String, INDArray[]> cache = new HashMap<>();
+    private final Map<Integer, HeadLayoutKernels.Rotation> halfTables = new HashMap<>();
 
     Rotary(int headDim, double theta, RopeScaling scaling, Buffers tables) {
         this.headDim = headDim;
@@ -60,6 +61,23 @@ final class Rotary {
             assign(c, cos);
             assign(s, sin);
             return new INDArray[] {c, s};
+        });
+    }
+
+    /** The kernels' tables for positions 0 … T−1: the same angles, float32, one value per frequency. */
+    HeadLayoutKernels.Rotation rotation(int t) {
+        return halfTables.computeIfAbsent(t, k -> {
+            int half = headDim / 2;
+            float[] cos = new float[t * half];
+            float[] sin = new float[t * half];
+            for (int p = 0; p < t; p++) {
+                for (int i = 0; i < half; i++) {
+                    float angle = p * invFreq[i]; // as table()
+                    cos[p * half + i] = (float) Math.cos(angle);
+                    sin[p * half + i] = (float) Math.sin(angle);
+                }
+            }
+            return new HeadLayoutKernels.Rotation(cos, sin);
         });
     }
 

@@ -9,7 +9,8 @@ import java.util.Arrays;
 import static io.sparklora.core.engine.VectorMath.F;
 
 /**
- * What the engine's fused kernels share ({@link ActivationKernels}, {@link NormKernels}, {@link SoftmaxKernels}):
+ * What the engine's fused kernels share ({@link ActivationKernels}, {@link NormKernels}, {@link SoftmaxKernels},
+ * {@link HeadLayoutKernels}):
  * their per-thread rows, the self-check and the JIT warm-up. Each kernel is an element-wise or per-row pass fused
  * into one loop over memory in Java's Vector API, on float32 arrays in host memory. ND4J runs every operation as its
  * own pass (an RMSNorm backward is seven) and its exp, sigmoid and tanh are scalar; here a block of each operand is
@@ -91,6 +92,15 @@ final class VectorKernels {
                 a[i].put(j, 0.25f * ((i + j) % 7) - 0.5f);
             }
         }
+        int[] d = {2 * (L + 3), 4 * L}; // a head's row: half of it a partial or whole vectors
+        HeadLayoutKernels.Strides[] heads = new HeadLayoutKernels.Strides[2];
+        HeadLayoutKernels.Rotation[] rotations = new HeadLayoutKernels.Rotation[2];
+        for (int s = 0; s < 2; s++) {
+            heads[s] = new HeadLayoutKernels.Strides(1, 2, t[s], d[s], 2 * t[s] * d[s], 2 * d[s], d[s]);
+            float[] angles = new float[t[s] * d[s] / 2];
+            Arrays.fill(angles, 0.5f);
+            rotations[s] = new HeadLayoutKernels.Rotation(angles, angles);
+        }
         int[] targets = {1, -1, 2};
         double[] loss = new double[3];
         for (int c = 0; c < calls; c++) {
@@ -111,6 +121,9 @@ final class VectorKernels {
             SoftmaxKernels.softmaxBackward(a[4], a[5], a[3], t[s], t[s], c % 4 < 2);
             a[5].put(0, a[0], 0, 3 * n[s]);
             SoftmaxKernels.crossEntropy(a[5], 3, n[s], targets, 0, loss, c % 4 < 2);
+            HeadLayoutKernels.toHeads(a[0], heads[s], a[1], c % 2, c % 3 == 0 ? null : rotations[s]);
+            HeadLayoutKernels.fromHeads(a[1], a[2], heads[s], c % 2, c % 3 == 1 ? null : rotations[s]);
+            HeadLayoutKernels.toHeadsWithDots(a[0], a[3], heads[s], a[4], a[5], c % 2);
         }
     }
 

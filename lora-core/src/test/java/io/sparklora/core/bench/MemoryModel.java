@@ -299,6 +299,9 @@ public final class MemoryModel {
         }
 
         private void rotary(long b, int heads, int kv, int d) {
+            if (fused) {
+                return; // HeadLayoutKernels rotate each row as they copy it, from small tables on the Java heap
+            }
             get("scratch.rope", b, heads, t, d);
             get("scratch.rope", b, kv, t, d);
             constant("rope.cos.0:" + t, (long) t * d);
@@ -314,8 +317,10 @@ public final class MemoryModel {
             get("scratch.attn.context", b, heads, t, d);
             get("scratch.attn.dv", b, kv, t, d);
             get("scratch.attn.dscores", b * kv, group * t, t);
-            get("scratch.attn.products", n, c.qDim());
-            get("scratch.attn.r", b, t, heads);
+            if (!fused) { // HeadLayoutKernels take the row dots as they copy dO per head
+                get("scratch.attn.products", n, c.qDim());
+                get("scratch.attn.r", b, t, heads);
+            }
             get("scratch.attn.r2", b, heads, t);
             get("scratch.attn.dq", b, heads, t, d);
             get("scratch.attn.dk", b, kv, t, d);
