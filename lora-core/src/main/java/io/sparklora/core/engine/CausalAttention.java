@@ -2,6 +2,7 @@ package io.sparklora.core.engine;
 
 import io.sparklora.core.model.NativeArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -182,7 +183,8 @@ final class CausalAttention {
     }
 
     /**
-     * dOut: [N, H·D], out: the forward output [N, H·D] → dq: [B, T, H, D], dk and dv: [B, T, Hkv, D] (views;
+     * dOut: [N, H·D], out: the forward output [N, H·D] (null when the caller did not keep it: the softmax
+     * backward's row sums then come from the probabilities) → dq: [B, T, H, D], dk and dv: [B, T, Hkv, D] (views;
      * overwritten).
      */
     void backward(INDArray out, INDArray dOut, INDArray dq, INDArray dk, INDArray dv, Buffers buf, String slot) {
@@ -204,14 +206,20 @@ final class CausalAttention {
         INDArray dqh = buf.get("scratch.attn.dq", b, heads, t, headDim);
         INDArray dkh = buf.get("scratch.attn.dk", b, kvHeads, t, headDim);
         double scale = 1.0 / Math.sqrt(headDim); // the forward pass's score scaling
-        INDArray rHeads = buf.get("scratch.attn.r2", b, heads, t); // [B, H, T]: the rows of P
         INDArray dOut4 = dOut.reshape(b, t, heads, headDim);
-        INDArray out4 = out.reshape(b, t, heads, headDim);
+        INDArray out4 = out == null ? null : out.reshape(b, t, heads, headDim);
         // Causal probabilities are 0 above the diagonal whatever else was masked: the products can skip those blocks.
-        if (causal && Fused.on(probs, dScores, qh, kh, vh, dContext, dqh, dkh, dvh, rHeads)
-                && HeadLayoutKernels.accepts(dOut4, out4, dq, dk, dv)) {
+        if (causal && Fused.on(probs, dScores, qh, kh, vh, dContext, dqh, dkh, dvh)
+                && HeadLayoutKernels.accepts(dOut4, dq, dk, dv) && (out4 == null || HeadLayoutKernels.accepts(out4))) {
             // dO per head, with the softmax backward's r_i = Σ_j P_ij·dP_ij = dO_i·O_i (a product over D, not T)
-            HeadLayoutKernels.toHeadsWithDots(dOut4, out4, dContext, rHeads);
+            // where the output was kept; else the softmax backward takes the sum over T itself
+            INDArray rHeads = null;
+            if (out4 != null) {
+                rHeads = buf.get("scratch.attn.r2", b, heads, t); // [B, H, T]: the rows of P
+                HeadLayoutKernels.toHeadsWithDots(dOut4, out4, dContext, rHeads);
+            } else {
+                HeadLayoutKernels.toHeads(dOut4, dContext, null);
+            }
             new CausalBlocks(bk, group, t, headDim).backward(probs, dContext3, qh, kh, vh, rHeads, dScores, dqh, dkh,
                     dvh, scale);
             HeadLayoutKernels.Rotation rotation = rotary == null ? null : rotary.rotation(t);
@@ -222,14 +230,22 @@ final class CausalAttention {
             return;
         }
         dContext.assign(dOut4.permute(0, 2, 1, 3)); // [B, H, T, D]
+        INDArray rHeads = buf.get("scratch.attn.r2", b, heads, t); // [B, H, T]: the rows of P
         // softmax backward: dS = P·(dP − r) with r_i = Σ_j P_ij·dP_ij = dO_i·O_i, a product over D rather than T
-        INDArray products = buf.get("scratch.attn.products", out.shape());
-        Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(dOut, out, products));
-        INDArray r = buf.get("scratch.attn.r", b, t, heads); // [B, T, H]
-        Ops.rowSum(products.reshape(b * t * heads, headDim), r.reshape(b * t * heads));
-        rHeads.assign(r.permute(0, 2, 1));
+        if (out != null) {
+            INDArray products = buf.get("scratch.attn.products", out.shape());
+            Nd4j.exec(new MulOp(dOut, out, products));
+            INDArray r = buf.get("scratch.attn.r", b, t, heads); // [B, T, H]
+            Ops.rowSum(products.reshape(b * t * heads, headDim), r.reshape(b * t * heads));
+            rHeads.assign(r.permute(0, 2, 1));
+        }
         Ops.bmm(probs, dContext3, dvh.reshape(bk, t, headDim), true, false, 1.0); // Pᵀ·dO, summed over the group
         Ops.bmm(dContext3, vh, dScores, false, true, 1.0); // dP = dO·Vᵀ
+        if (out == null) { // the output was not kept: r_i = Σ_j P_ij·dP_ij
+            INDArray products = buf.get("scratch.attn.pdp", bk, gt, t);
+            Nd4j.exec(new MulOp(probs, dScores, products));
+            Ops.rowSum(products.reshape(bk * gt, t), rHeads.reshape(bk * gt));
+        }
         if (Fused.on(probs, dScores, rHeads)) {
             SoftmaxKernels.softmaxBackward(Fused.floats(probs), Fused.floats(dScores), Fused.floats(rHeads),
                     (int) (bk * gt), t, false);

@@ -83,7 +83,8 @@ final class CausalBlocks {
 
     /**
      * dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P·(dP − rowDot) in place of dScores, dQ = scale·dS·K, dK = scale·dSᵀ·Q, where
-     * rowDot [B·Hkv, G·T] is each query row's dO·O. Shapes as {@link #forward}; dScores [B·Hkv, G·T, T].
+     * rowDot [B·Hkv, G·T] is each query row's dO·O (null: Σ_j P·dP, taken in the softmax backward). Shapes as
+     * {@link #forward}; dScores [B·Hkv, G·T, T].
      */
     void backward(INDArray probs, INDArray dOut, INDArray q, INDArray k, INDArray v, INDArray rowDots,
                   INDArray dScores, INDArray dq, INDArray dk, INDArray dv, double scale) {
@@ -98,7 +99,7 @@ final class CausalBlocks {
         FloatPointer dvs = base(dv);
         FloatBuffer pb = Fused.floats(probs);
         FloatBuffer dsb = Fused.floats(dScores);
-        FloatBuffer rb = Fused.floats(rowDots);
+        FloatBuffer rb = rowDots == null ? null : Fused.floats(rowDots);
         long start = StepProfiler.gemmStart();
         EngineThreads.forEach(units, u -> {
             forEachBlock(u, (row, m, keys, first) -> {
@@ -111,8 +112,8 @@ final class CausalBlocks {
                 }
             });
             int rows = group * t;
-            SoftmaxKernels.softmaxBackward(unitRows(pb, u), unitRows(dsb, u), rb.slice(u * rows, rows), rows, t,
-                    true);
+            SoftmaxKernels.softmaxBackward(unitRows(pb, u), unitRows(dsb, u), rb == null ? null : rb.slice(u * rows, rows),
+                    rows, t, true);
             forEachBlock(u, (row, m, keys, first) -> {
                 for (int c = 0; c < keys; c += tile) {
                     int n = Math.min(tile, keys - c);

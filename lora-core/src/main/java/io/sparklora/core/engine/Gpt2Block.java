@@ -50,12 +50,14 @@ final class Gpt2Block implements Block {
     public void forward(INDArray x, INDArray out, Window window, Buffers buf, String slot, Long dropoutSeed) {
         int rows = window.rows();
         long n = x.size(0);
-        INDArray a = buf.get(Linear.inputName(slot, "ln_1.out", cAttn), n, hidden);
-        ln1.forward(x, a, buf, slot);
+        // ln_1's x̂ and output are not kept: backward recomputes them from the layer's input x, which it has
+        INDArray a = buf.get(Block.NORM1_OUT, n, hidden);
+        ln1.forward(x, a, buf, Block.RECOMPUTED);
         // [N, 3H]: q, k, v side by side, needed only until attention has copied them per head
         INDArray qkv = buf.get("scratch.fwd.qkv", n, 3L * hidden);
         cAttn.forward(a, qkv, buf, slot, dropoutSeed);
-        INDArray att = buf.get(slot + ".att", n, hidden);
+        // attention's output: kept only for c_proj's dA or dW (attention's backward does without it)
+        INDArray att = buf.get(Linear.inputName(slot, "att", attnProj), n, hidden);
         attention.forward(part(qkv, rows, 0), part(qkv, rows, 1), part(qkv, rows, 2), att, window, buf, slot);
         INDArray mid = buf.get("scratch.fwd.mid", n, hidden); // x + attention; backward needs only its norm's x̂
         attnProj.forward(att, mid, buf, slot, dropoutSeed);
@@ -86,14 +88,17 @@ final class Gpt2Block implements Block {
         ln2.backwardAdd(dNormed, dMid, buf, slot);
 
         INDArray dAtt = buf.get("grad.hidden", n, hidden);
-        attnProj.backward(buf.get(slot + ".att", n, hidden), dMid, dAtt, false, buf, slot, dropoutOn);
+        INDArray att = buf.get(Linear.inputName(slot, "att", attnProj), n, hidden);
+        attnProj.backward(att, dMid, dAtt, false, buf, slot, dropoutOn);
         INDArray dQkv = buf.get("grad.qkv", n, 3L * hidden);
-        attention.backward(buf.get(slot + ".att", n, hidden), dAtt, part(dQkv, rows, 0), part(dQkv, rows, 1), part(dQkv, rows, 2), buf, slot);
+        attention.backward(attnProj.needsInput() ? att : null, dAtt, part(dQkv, rows, 0), part(dQkv, rows, 1), part(dQkv, rows, 2), buf, slot);
+        INDArray a = buf.get(Block.NORM1_OUT, n, hidden);
+        ln1.forward(x, a, buf, Block.RECOMPUTED); // [N, H], and its x̂ and rstd for ln1.backwardAdd
         INDArray dA = dx == null ? null : buf.get("grad.hidden", n, hidden);
-        cAttn.backward(buf.get(Linear.inputName(slot, "ln_1.out", cAttn), n, hidden), dQkv, dA, false, buf, slot, dropoutOn);
+        cAttn.backward(a, dQkv, dA, false, buf, slot, dropoutOn);
         if (dx != null) {
             dx.assign(dMid);
-            ln1.backwardAdd(dA, dx, buf, slot);
+            ln1.backwardAdd(dA, dx, buf, Block.RECOMPUTED);
         }
     }
 

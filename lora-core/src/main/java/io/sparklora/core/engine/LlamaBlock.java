@@ -52,8 +52,9 @@ final class LlamaBlock implements Block {
     public void forward(INDArray x, INDArray out, Window window, Buffers buf, String slot, Long dropoutSeed) {
         int rows = window.rows();
         long n = x.size(0);
-        INDArray a = buf.get(Linear.inputName(slot, "norm1.out", q, k, v), n, hidden);
-        norm1.forward(x, a, buf, slot);
+        // norm1's x̂ and output are not kept: backward recomputes them from the layer's input x, which it has
+        INDArray a = buf.get(NORM1_OUT, n, hidden);
+        norm1.forward(x, a, buf, RECOMPUTED);
         // the projections are needed only until attention has copied them per head: not kept for backward
         INDArray qo = buf.get("scratch.fwd.q", n, c.qDim());
         INDArray ko = buf.get("scratch.fwd.k", n, c.kvDim());
@@ -61,7 +62,8 @@ final class LlamaBlock implements Block {
         q.forward(a, qo, buf, slot, dropoutSeed);
         k.forward(a, ko, buf, slot, dropoutSeed);
         v.forward(a, vo, buf, slot, dropoutSeed);
-        INDArray att = buf.get(slot + ".att", n, c.qDim());
+        // attention's output: kept only for o's dA or dW (attention's backward does without it)
+        INDArray att = buf.get(Linear.inputName(slot, "att", o), n, c.qDim());
         attention.forward(heads(qo, rows, c.numHeads()), heads(ko, rows, c.numKvHeads()), heads(vo, rows, c.numKvHeads()),
                 att, window, buf, slot);
         INDArray mid = buf.get("scratch.fwd.mid", n, hidden); // x + attention; backward needs only its norm's x̂
@@ -98,20 +100,22 @@ final class LlamaBlock implements Block {
         norm2.backwardAdd(dNormed, dMid, buf, slot);
 
         INDArray dAtt = buf.get("grad.q", n, c.qDim());
-        o.backward(buf.get(slot + ".att", n, c.qDim()), dMid, dAtt, false, buf, slot, dropoutOn);
+        INDArray att = buf.get(Linear.inputName(slot, "att", o), n, c.qDim());
+        o.backward(att, dMid, dAtt, false, buf, slot, dropoutOn);
         INDArray dq = buf.get("grad.q2", n, c.qDim());
         INDArray dk = buf.get("grad.k", n, c.kvDim());
         INDArray dv = buf.get("grad.v", n, c.kvDim());
-        attention.backward(buf.get(slot + ".att", n, c.qDim()), dAtt, heads(dq, rows, c.numHeads()), heads(dk, rows, c.numKvHeads()),
+        attention.backward(o.needsInput() ? att : null, dAtt, heads(dq, rows, c.numHeads()), heads(dk, rows, c.numKvHeads()),
                 heads(dv, rows, c.numKvHeads()), buf, slot);
-        INDArray a = buf.get(Linear.inputName(slot, "norm1.out", q, k, v), n, hidden);
+        INDArray a = buf.get(NORM1_OUT, n, hidden);
+        norm1.forward(x, a, buf, RECOMPUTED); // [N, H], and its x̂ and rstd for norm1.backwardAdd
         INDArray dA = dx == null ? null : buf.get("grad.hidden", n, hidden);
         q.backward(a, dq, dA, false, buf, slot, dropoutOn);
         k.backward(a, dk, dA, true, buf, slot, dropoutOn);
         v.backward(a, dv, dA, true, buf, slot, dropoutOn);
         if (dx != null) {
             dx.assign(dMid);
-            norm1.backwardAdd(dA, dx, buf, slot);
+            norm1.backwardAdd(dA, dx, buf, RECOMPUTED);
         }
     }
 

@@ -44,7 +44,8 @@ final class SoftmaxKernels {
     }
 
     /**
-     * The softmax backward in place over dP [rows, t]: dS = P·(dP − r_row). With {@code causal} (row r is query
+     * The softmax backward in place over dP [rows, t]: dS = P·(dP − r_row), r_row from {@code rowDots} or, where
+     * that is null, Σ_j P·dP over the row. With {@code causal} (row r is query
      * i = r mod t) only keys j ≤ i are read, and the rest of the row is written 0: {@link CausalBlocks} leaves dP
      * unwritten past a block's visible keys.
      */
@@ -58,13 +59,25 @@ final class SoftmaxKernels {
             int base = r * t;
             probs.get(base, p, 0, len);
             dScores.get(base, d, 0, len);
-            float dot = rowDots.get(r);
+            float dot = rowDots != null ? rowDots.get(r) : dot(p, d, len);
             for (int j = 0; j < len; j += L) {
                 FloatVector.fromArray(F, d, j).sub(dot).mul(FloatVector.fromArray(F, p, j)).intoArray(d, j);
             }
             Arrays.fill(d, len, t, 0f);
             dScores.put(base, d, 0, t);
         }
+    }
+
+    /** Σ_j p[j]·d[j] over j < len, in whole vectors: the padding past len is zeroed in both rows first. */
+    private static float dot(float[] p, float[] d, int len) {
+        int padded = (len + L - 1) / L * L;
+        Arrays.fill(p, len, padded, 0f);
+        Arrays.fill(d, len, padded, 0f);
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < padded; j += L) {
+            acc = FloatVector.fromArray(F, p, j).fma(FloatVector.fromArray(F, d, j), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /**

@@ -118,7 +118,7 @@ final class VectorKernels {
             NormKernels.rmsNormBackwardAdd(a[3], a[1], a[5], a[2], a[4], 2, h[s]);
             a[4].put(0, a[0], 0, t[s] * t[s]);
             SoftmaxKernels.causalSoftmax(a[4], t[s], t[s], c % 4 < 2 ? 0 : 3);
-            SoftmaxKernels.softmaxBackward(a[4], a[5], a[3], t[s], t[s], c % 4 < 2);
+            SoftmaxKernels.softmaxBackward(a[4], a[5], c % 3 == 2 ? null : a[3], t[s], t[s], c % 4 < 2);
             a[5].put(0, a[0], 0, 3 * n[s]);
             SoftmaxKernels.crossEntropy(a[5], 3, n[s], targets, 0, loss, c % 4 < 2);
             HeadLayoutKernels.toHeads(a[0], heads[s], a[1], c % 2, c % 3 == 0 ? null : rotations[s]);

@@ -308,7 +308,8 @@ public final class MemoryModel {
             constant("rope.sin.0:" + t, (long) t * d);
         }
 
-        private void attentionBackward() {
+        /** @param outputKept whether the block kept attention's output (for the projection after it) */
+        private void attentionBackward(boolean outputKept) {
             long b = rows;
             int heads = c.numHeads();
             int kv = c.numKvHeads();
@@ -317,11 +318,16 @@ public final class MemoryModel {
             get("scratch.attn.context", b, heads, t, d);
             get("scratch.attn.dv", b, kv, t, d);
             get("scratch.attn.dscores", b * kv, group * t, t);
-            if (!fused) { // HeadLayoutKernels take the row dots as they copy dO per head
+            if (outputKept && !fused) { // the row dots dO·O (HeadLayoutKernels take them as they copy dO per head)
                 get("scratch.attn.products", n, c.qDim());
                 get("scratch.attn.r", b, t, heads);
             }
-            get("scratch.attn.r2", b, heads, t);
+            if (outputKept || !fused) {
+                get("scratch.attn.r2", b, heads, t);
+            }
+            if (!outputKept && !fused) {
+                get("scratch.attn.pdp", b * kv, group * t, t); // P·dP, summed into the row dots
+            }
             get("scratch.attn.dq", b, heads, t, d);
             get("scratch.attn.dk", b, kv, t, d);
             if (c.family() == ModelFamily.LLAMA) {
@@ -335,11 +341,11 @@ public final class MemoryModel {
             int inner = c.intermediateSize();
             if (c.family() == ModelFamily.GPT2) {
                 List<LinearModule> m = new Gpt2Layout(c).layerModules(layer); // c_attn, attn.c_proj, c_fc, mlp.c_proj
-                get(inputName(s, "ln_1.out", m.get(0)), n, h);
-                norm(true, s, "ln_1", true);
+                get("scratch.norm1.out", n, h); // Block.NORM1_OUT: recomputed in the backward pass
+                norm(true, "scratch.norm1", "ln_1", true);
                 get("scratch.fwd.qkv", n, 3L * h);
                 linearForward(s, "attn.c_attn", m.get(0));
-                get(s + ".att", n, h);
+                get(inputName(s, "att", m.get(1)), n, h);
                 attentionForward(s);
                 get("scratch.fwd.mid", n, h);
                 linearForward(s, "attn.c_proj", m.get(1));
@@ -355,15 +361,15 @@ public final class MemoryModel {
                 return;
             }
             List<LinearModule> m = new LlamaLayout(c).layerModules(layer); // q, k, v, o, gate, up, down
-            get(inputName(s, "norm1.out", m.get(0), m.get(1), m.get(2)), n, h);
-            norm(false, s, "input_layernorm", true);
+            get("scratch.norm1.out", n, h); // Block.NORM1_OUT: recomputed in the backward pass
+            norm(false, "scratch.norm1", "input_layernorm", true);
             get("scratch.fwd.q", n, c.qDim());
             get("scratch.fwd.k", n, c.kvDim());
             get("scratch.fwd.v", n, c.kvDim());
             linearForward(s, "q_proj", m.get(0));
             linearForward(s, "k_proj", m.get(1));
             linearForward(s, "v_proj", m.get(2));
-            get(s + ".att", n, c.qDim());
+            get(inputName(s, "att", m.get(3)), n, c.qDim());
             attentionForward(s);
             get("scratch.fwd.mid", n, h);
             linearForward(s, "o_proj", m.get(3));
@@ -398,9 +404,11 @@ public final class MemoryModel {
                 norm(true, s, "ln_2", false);
                 linearBackward(s, "attn.c_proj", m.get(1));
                 get("grad.qkv", n, 3L * h);
-                attentionBackward();
+                attentionBackward(full || lora(m.get(1)) != null);
+                get("scratch.norm1.out", n, h);
+                norm(true, "scratch.norm1", "ln_1", true);
                 linearBackward(s, "attn.c_attn", m.get(0));
-                norm(true, s, "ln_1", false);
+                norm(true, "scratch.norm1", "ln_1", false);
                 return;
             }
             List<LinearModule> m = new LlamaLayout(c).layerModules(layer);
@@ -418,11 +426,13 @@ public final class MemoryModel {
             get("grad.q2", n, c.qDim());
             get("grad.k", n, c.kvDim());
             get("grad.v", n, c.kvDim());
-            attentionBackward();
+            attentionBackward(full || lora(m.get(3)) != null);
+            get("scratch.norm1.out", n, h);
+            norm(false, "scratch.norm1", "input_layernorm", true);
             linearBackward(s, "q_proj", m.get(0));
             linearBackward(s, "k_proj", m.get(1));
             linearBackward(s, "v_proj", m.get(2));
-            norm(false, s, "input_layernorm", false);
+            norm(false, "scratch.norm1", "input_layernorm", false);
         }
     }
 }

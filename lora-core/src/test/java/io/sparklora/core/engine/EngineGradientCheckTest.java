@@ -68,6 +68,21 @@ class EngineGradientCheckTest {
         }
     }
 
+    /** The family's default targets: attention's inputs only, so attention's backward runs without its output. */
+    static LoraPlan defaultTargets(BaseModel base) {
+        return LoraPlan.of(new LoraConfig(2, 4, 0.0, TargetModules.defaultsFor(base.config().family()), false, 5),
+                base.layout());
+    }
+
+    @ParameterizedTest
+    @MethodSource("families")
+    void loraOnDefaultTargetsGradientsMatchFiniteDifferences(ModelConfig config) {
+        BaseModel base = TinyModels.random(config, 13);
+        CausalLm lm = CausalLm.build(base, defaultTargets(base),
+                new EngineSpec(SEQ, DataType.DOUBLE, TrainingMode.LORA, false, false));
+        check(lm, randomValues(lm, 4), 30);
+    }
+
     @ParameterizedTest
     @MethodSource("families")
     void fullFineTuningGradientsMatchFiniteDifferences(ModelConfig config) {

@@ -51,8 +51,25 @@ class FusedStepTest {
         return Stream.of(Arguments.of(TinyModels.gpt2(), seq, 2), Arguments.of(TinyModels.llama(), seq, 2),
                         Arguments.of(oddSlidingLlama(3), seq, 2), Arguments.of(longGpt2(), longSeq, 2),
                         Arguments.of(oddSlidingLlama(70), longSeq, 2), Arguments.of(multiQueryLlama(), longSeq, 1))
-                .flatMap(a -> Stream.of(Arguments.of(a.get()[0], a.get()[1], a.get()[2], TrainingMode.LORA),
-                        Arguments.of(a.get()[0], a.get()[1], a.get()[2], TrainingMode.FULL)));
+                .flatMap(a -> Stream.of(Arguments.of(a.get()[0], a.get()[1], a.get()[2], Targets.ALL_LINEAR),
+                        Arguments.of(a.get()[0], a.get()[1], a.get()[2], Targets.DEFAULT),
+                        Arguments.of(a.get()[0], a.get()[1], a.get()[2], Targets.FULL)));
+    }
+
+    /**
+     * LoRA on every projection; LoRA on the family's default targets (attention's inputs only, so the blocks keep
+     * no attention output and its backward takes the softmax's row sums from the probabilities); full fine-tuning.
+     */
+    enum Targets {
+        ALL_LINEAR, DEFAULT, FULL;
+
+        LoraPlan plan(BaseModel base) {
+            return switch (this) {
+                case ALL_LINEAR -> EngineGradientCheckTest.allLinear(base, 0.0);
+                case DEFAULT -> EngineGradientCheckTest.defaultTargets(base);
+                case FULL -> null;
+            };
+        }
     }
 
     @Test
@@ -64,9 +81,10 @@ class FusedStepTest {
 
     @ParameterizedTest
     @MethodSource("cases")
-    void fusedStepEqualsTheNd4jStep(ModelConfig config, int seq, int rows, TrainingMode mode) {
+    void fusedStepEqualsTheNd4jStep(ModelConfig config, int seq, int rows, Targets targets) {
         BaseModel base = TinyModels.random(config, 43);
-        LoraPlan plan = mode == TrainingMode.LORA ? EngineGradientCheckTest.allLinear(base, 0.0) : null;
+        LoraPlan plan = targets.plan(base);
+        TrainingMode mode = plan == null ? TrainingMode.FULL : TrainingMode.LORA;
         float[] theta = plan == null ? null : plan.initialParameters();
         if (theta != null) {
             for (int i = 0; i < theta.length; i++) {
