@@ -5,6 +5,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.FloatBuffer;
 
 /**
@@ -23,6 +25,14 @@ final class Fused {
 
     /** Calls of each kernel before the JIT has compiled all of them (fewer left the first step allocating). */
     private static final int WARM_UP_CALLS = 20_000;
+    /**
+     * Full collections during the warm-up, which give back the young generation its boxed intermediate results
+     * grew. G1 doubles the young generation at each collection, up to 60% of the initial heap (1/64 of the machine's
+     * memory): run in one piece, the warm-up touched 290 MB of heap on a 24 GB machine, and that was a LoRA step's
+     * peak RSS (bench-small: 577 MiB two seconds into the run, 515-521 during the steps).
+     */
+    private static final int WARM_UP_SLICES = 10;
+    private static final long COMPILATION_WAIT_MS = 3_000;
     private static final boolean AVAILABLE = probe();
     private static volatile boolean enabled = AVAILABLE;
 
@@ -74,6 +84,32 @@ final class Fused {
         return new FloatPointer(a.data().addressPointer()).capacity(a.length()).asBuffer();
     }
 
+    /**
+     * Waits until the JIT has compiled what the warm-up queued: its total compilation time unchanged for 200 ms,
+     * at most {@value #COMPILATION_WAIT_MS} ms. C2 compiles in the background; a kernel first called with a long loop
+     * before its code is installed runs that loop in the tiers that box every lane-wise result (the first bench-small
+     * step allocated 57-82 MB on the heap, nearly all of it in the loss kernel, whose C2 code came 0.1 s late).
+     */
+    private static void awaitCompilation() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long deadline = System.nanoTime() + COMPILATION_WAIT_MS * 1_000_000L;
+        long last = jit.getTotalCompilationTime();
+        for (int quiet = 0; quiet < 4 && System.nanoTime() < deadline; ) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = jit.getTotalCompilationTime();
+            quiet = now == last ? quiet + 1 : 0;
+            last = now;
+        }
+    }
+
     private static boolean probe() {
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))
                 || ModuleLayer.boot().findModule(MODULE).isEmpty()) {
@@ -86,8 +122,11 @@ final class Fused {
             }
             // Compile the kernels now, on a few floats (about a second), rather than in the first step, and give
             // back the young generation their boxed intermediate results grew (VectorKernels.warmUp says why).
-            VectorKernels.warmUp(WARM_UP_CALLS);
-            System.gc();
+            for (int slice = 0; slice < WARM_UP_SLICES; slice++) {
+                VectorKernels.warmUp(WARM_UP_CALLS / WARM_UP_SLICES);
+                System.gc();
+            }
+            awaitCompilation();
             return true;
         } catch (LinkageError | RuntimeException e) {
             return false; // e.g. a Java release whose incubating API no longer has a method the kernels call

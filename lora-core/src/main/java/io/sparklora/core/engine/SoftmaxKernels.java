@@ -87,35 +87,40 @@ final class SoftmaxKernels {
      */
     static void crossEntropy(FloatBuffer logits, int rowCount, int vocab, int[] targets, int targetOffset,
                              double[] loss, boolean gradient) {
+        // One call per row: a compiled loop that meets a shape its profile did not (a first step's longer rows)
+        // falls back to the interpreter for the rest of its call, which here is one row, not all of a chunk's
+        // (bench-small's first step boxed 57-87 MB of lane-wise results in this kernel when the loop was here).
+        for (int r = 0; r < rowCount; r++) {
+            loss[r] = crossEntropyRow(logits, r * vocab, vocab, targets[targetOffset + r], gradient);
+        }
+    }
+
+    /** One row of {@link #crossEntropy} at {@code base}: its loss, and softmax − one-hot over it with gradient. */
+    private static double crossEntropyRow(FloatBuffer logits, int base, int vocab, int target, boolean gradient) {
         Rows rows = ROWS.get();
         float[] a = rows.get(0, vocab);
         int padded = (vocab + L - 1) / L * L;
-        for (int r = 0; r < rowCount; r++) {
-            int target = targets[targetOffset + r];
-            int base = r * vocab;
-            if (target < 0) {
-                loss[r] = 0;
-                if (gradient) {
-                    Arrays.fill(a, 0, vocab, 0f);
-                    logits.put(base, a, 0, vocab);
-                }
-                continue;
-            }
-            logits.get(base, a, 0, vocab);
-            Arrays.fill(a, vocab, padded, Float.NEGATIVE_INFINITY);
-            float max = max(a, padded);
-            float targetLogit = a[target];
-            float total = expInPlace(a, padded, max); // a: the row's exp(x − max), a scratch copy
-            loss[r] = max + Math.log(total) - targetLogit;
+        if (target < 0) {
             if (gradient) {
-                float inv = 1f / total;
-                for (int j = 0; j < padded; j += L) {
-                    FloatVector.fromArray(F, a, j).mul(inv).intoArray(a, j);
-                }
-                a[target] -= 1f;
+                Arrays.fill(a, 0, vocab, 0f);
                 logits.put(base, a, 0, vocab);
             }
+            return 0;
         }
+        logits.get(base, a, 0, vocab);
+        Arrays.fill(a, vocab, padded, Float.NEGATIVE_INFINITY);
+        float max = max(a, padded);
+        float targetLogit = a[target];
+        float total = expInPlace(a, padded, max); // a: the row's exp(x − max), a scratch copy
+        if (gradient) {
+            float inv = 1f / total;
+            for (int j = 0; j < padded; j += L) {
+                FloatVector.fromArray(F, a, j).mul(inv).intoArray(a, j);
+            }
+            a[target] -= 1f;
+            logits.put(base, a, 0, vocab);
+        }
+        return max + Math.log(total) - targetLogit;
     }
 
     /** Softmax of a[0, len) in place; a must have room for whole vectors past len. */

@@ -101,8 +101,8 @@ final class VectorKernels {
             Arrays.fill(angles, 0.5f);
             rotations[s] = new HeadLayoutKernels.Rotation(angles, angles);
         }
-        int[] targets = {1, -1, 2};
-        double[] loss = new double[3];
+        int[] targets = {1, -1, 2, 0, 1}; // a batch's targets, a chunk of rows starting anywhere in them
+        double[][] losses = {new double[1], new double[2], new double[3]};
         for (int c = 0; c < calls; c++) {
             int s = c % 16 == 15 ? 1 : 0; // the whole shape now and then: a branch taken once is compiled
             if (c % 16 == 7) {
@@ -120,7 +120,9 @@ final class VectorKernels {
             SoftmaxKernels.causalSoftmax(a[4], t[s], t[s], c % 4 < 2 ? 0 : 3);
             SoftmaxKernels.softmaxBackward(a[4], a[5], c % 3 == 2 ? null : a[3], t[s], t[s], c % 4 < 2);
             a[5].put(0, a[0], 0, 3 * n[s]);
-            SoftmaxKernels.crossEntropy(a[5], 3, n[s], targets, 0, loss, c % 4 < 2);
+            int chunkRows = 1 + c % 3;
+            SoftmaxKernels.crossEntropy(a[5], chunkRows, n[s], targets, c % 5 % (6 - chunkRows), losses[chunkRows - 1],
+                    c % 4 < 2);
             HeadLayoutKernels.toHeads(a[0], heads[s], a[1], c % 2, c % 3 == 0 ? null : rotations[s]);
             HeadLayoutKernels.fromHeads(a[1], a[2], heads[s], c % 2, c % 3 == 1 ? null : rotations[s]);
             HeadLayoutKernels.toHeadsWithDots(a[0], a[3], heads[s], a[4], a[5], c % 2);
