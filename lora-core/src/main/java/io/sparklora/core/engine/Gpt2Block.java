@@ -57,17 +57,17 @@ final class Gpt2Block implements Block {
         INDArray qkv = buf.get("scratch.fwd.qkv", n, 3L * hidden);
         cAttn.forward(a, qkv, buf, slot, dropoutSeed);
         // attention's output: kept only for c_proj's dA or dW (attention's backward does without it)
-        INDArray att = buf.get(Linear.inputName(slot, "att", attnProj), n, hidden);
+        INDArray att = buf.get(Linear.inputNameOr("grad.hidden", slot, "att", attnProj), n, hidden);
         attention.forward(part(qkv, rows, 0), part(qkv, rows, 1), part(qkv, rows, 2), att, window, buf, slot);
         INDArray mid = buf.get("scratch.fwd.mid", n, hidden); // x + attention; backward needs only its norm's x̂
         attnProj.forward(att, mid, buf, slot, dropoutSeed);
         mid.addi(x);
 
-        INDArray normed = buf.get(Linear.inputName(slot, "ln_2.out", fc), n, hidden);
+        INDArray normed = buf.get(Linear.inputNameOr("grad.hidden", slot, "ln_2.out", fc), n, hidden);
         ln2.forward(mid, normed, buf, slot);
         INDArray pre = buf.get(slot + ".fc", n, inner); // [N, I] before GELU
         fc.forward(normed, pre, buf, slot, dropoutSeed);
-        INDArray act = buf.get(Linear.inputName(slot, "gelu", mlpProj), n, inner);
+        INDArray act = buf.get(Linear.inputNameOr("grad.inner", slot, "gelu", mlpProj), n, inner);
         Activations.geluTanhForward(pre, act, sigmoid(pre, buf, slot));
         mlpProj.forward(act, out, buf, slot, dropoutSeed);
         out.addi(mid);
@@ -77,18 +77,20 @@ final class Gpt2Block implements Block {
     public void backward(INDArray x, INDArray dOut, INDArray dx, int rows, Buffers buf, String slot, boolean dropoutOn) {
         long n = x.size(0);
         INDArray dAct = buf.get("grad.inner", n, inner);
-        mlpProj.backward(buf.get(Linear.inputName(slot, "gelu", mlpProj), n, inner), dOut, dAct, false, buf, slot, dropoutOn);
-        INDArray dPre = buf.get("grad.inner2", n, inner);
+        mlpProj.backward(buf.get(Linear.inputNameOr("grad.inner", slot, "gelu", mlpProj), n, inner), dOut, dAct, false, buf, slot, dropoutOn);
         INDArray pre = buf.get(slot + ".fc", n, inner);
-        Activations.geluTanhBackward(pre, sigmoid(pre, buf, slot), dAct, dPre, buf);
+        INDArray sig = sigmoid(pre, buf, slot);
+        // the kernels write dPre over dAct, each block after reading it; ND4J's passes need an array of their own
+        INDArray dPre = sig == null ? dAct : buf.get("grad.inner2", n, inner);
+        Activations.geluTanhBackward(pre, sig, dAct, dPre, buf);
         INDArray dNormed = buf.get("grad.hidden", n, hidden);
-        fc.backward(buf.get(Linear.inputName(slot, "ln_2.out", fc), n, hidden), dPre, dNormed, false, buf, slot, dropoutOn);
+        fc.backward(buf.get(Linear.inputNameOr("grad.hidden", slot, "ln_2.out", fc), n, hidden), dPre, dNormed, false, buf, slot, dropoutOn);
         INDArray dMid = buf.get("grad.mid", n, hidden);
         dMid.assign(dOut); // the residual path
         ln2.backwardAdd(dNormed, dMid, buf, slot);
 
         INDArray dAtt = buf.get("grad.hidden", n, hidden);
-        INDArray att = buf.get(Linear.inputName(slot, "att", attnProj), n, hidden);
+        INDArray att = buf.get(Linear.inputNameOr("grad.hidden", slot, "att", attnProj), n, hidden);
         attnProj.backward(att, dMid, dAtt, false, buf, slot, dropoutOn);
         INDArray dQkv = buf.get("grad.qkv", n, 3L * hidden);
         attention.backward(attnProj.needsInput() ? att : null, dAtt, part(dQkv, rows, 0), part(dQkv, rows, 1), part(dQkv, rows, 2), buf, slot);

@@ -56,6 +56,17 @@ final class Linear {
         return "scratch.fwd." + what;
     }
 
+    /**
+     * As {@link #inputName}, except that an input no consumer keeps takes the memory of {@code backwardArray}: a
+     * backward-pass array of the same shape, never live while a forward pass runs (a LoRA step's MLP activation
+     * shares the gradient array dAct, one [N, I] array fewer). The consumer's backward then gets that array as its
+     * input, which it does not read.
+     */
+    static String inputNameOr(String backwardArray, String slot, String what, Linear... consumers) {
+        String name = inputName(slot, what, consumers);
+        return name.startsWith("scratch.fwd.") ? backwardArray : name;
+    }
+
     private String key(String slot, String what) {
         return slot + "." + name + "." + what;
     }

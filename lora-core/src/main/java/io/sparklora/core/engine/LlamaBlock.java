@@ -63,20 +63,20 @@ final class LlamaBlock implements Block {
         k.forward(a, ko, buf, slot, dropoutSeed);
         v.forward(a, vo, buf, slot, dropoutSeed);
         // attention's output: kept only for o's dA or dW (attention's backward does without it)
-        INDArray att = buf.get(Linear.inputName(slot, "att", o), n, c.qDim());
+        INDArray att = buf.get(Linear.inputNameOr("grad.q", slot, "att", o), n, c.qDim());
         attention.forward(heads(qo, rows, c.numHeads()), heads(ko, rows, c.numKvHeads()), heads(vo, rows, c.numKvHeads()),
                 att, window, buf, slot);
         INDArray mid = buf.get("scratch.fwd.mid", n, hidden); // x + attention; backward needs only its norm's x̂
         o.forward(att, mid, buf, slot, dropoutSeed);
         mid.addi(x);
 
-        INDArray normed = buf.get(Linear.inputName(slot, "norm2.out", gate, up), n, hidden);
+        INDArray normed = buf.get(Linear.inputNameOr("grad.hidden", slot, "norm2.out", gate, up), n, hidden);
         norm2.forward(mid, normed, buf, slot);
         INDArray g = buf.get(slot + ".gate", n, inner);
         INDArray u = buf.get(slot + ".up", n, inner);
         gate.forward(normed, g, buf, slot, dropoutSeed);
         up.forward(normed, u, buf, slot, dropoutSeed);
-        INDArray act = buf.get(Linear.inputName(slot, "swiglu", down), n, inner);
+        INDArray act = buf.get(Linear.inputNameOr("grad.inner", slot, "swiglu", down), n, inner);
         Activations.swigluForward(g, u, act, sigmoid(g, buf, slot));
         down.forward(act, out, buf, slot, dropoutSeed);
         out.addi(mid);
@@ -86,12 +86,14 @@ final class LlamaBlock implements Block {
     public void backward(INDArray x, INDArray dOut, INDArray dx, int rows, Buffers buf, String slot, boolean dropoutOn) {
         long n = x.size(0);
         INDArray dAct = buf.get("grad.inner", n, inner);
-        down.backward(buf.get(Linear.inputName(slot, "swiglu", down), n, inner), dOut, dAct, false, buf, slot, dropoutOn);
-        INDArray dGate = buf.get("grad.inner2", n, inner);
-        INDArray dUp = buf.get("grad.inner3", n, inner);
+        down.backward(buf.get(Linear.inputNameOr("grad.inner", slot, "swiglu", down), n, inner), dOut, dAct, false, buf, slot, dropoutOn);
         INDArray g = buf.get(slot + ".gate", n, inner);
-        Activations.swigluBackward(g, buf.get(slot + ".up", n, inner), sigmoid(g, buf, slot), dAct, dGate, dUp);
-        INDArray normed = buf.get(Linear.inputName(slot, "norm2.out", gate, up), n, hidden);
+        INDArray sig = sigmoid(g, buf, slot);
+        // the kernels write dGate over dAct, each block after reading it; ND4J's passes need an array of their own
+        INDArray dGate = sig == null ? dAct : buf.get("grad.inner2", n, inner);
+        INDArray dUp = buf.get("grad.inner3", n, inner);
+        Activations.swigluBackward(g, buf.get(slot + ".up", n, inner), sig, dAct, dGate, dUp);
+        INDArray normed = buf.get(Linear.inputNameOr("grad.hidden", slot, "norm2.out", gate, up), n, hidden);
         INDArray dNormed = buf.get("grad.hidden", n, hidden);
         gate.backward(normed, dGate, dNormed, false, buf, slot, dropoutOn);
         up.backward(normed, dUp, dNormed, true, buf, slot, dropoutOn);
@@ -100,7 +102,7 @@ final class LlamaBlock implements Block {
         norm2.backwardAdd(dNormed, dMid, buf, slot);
 
         INDArray dAtt = buf.get("grad.q", n, c.qDim());
-        INDArray att = buf.get(Linear.inputName(slot, "att", o), n, c.qDim());
+        INDArray att = buf.get(Linear.inputNameOr("grad.q", slot, "att", o), n, c.qDim());
         o.backward(att, dMid, dAtt, false, buf, slot, dropoutOn);
         INDArray dq = buf.get("grad.q2", n, c.qDim());
         INDArray dk = buf.get("grad.k", n, c.kvDim());

@@ -252,6 +252,12 @@ public final class MemoryModel {
             return "scratch.fwd." + what;
         }
 
+        /** As Linear.inputNameOr: an input nobody keeps takes the memory of a backward-pass array. */
+        private String inputNameOr(String backwardArray, String slot, String what, LinearModule... consumers) {
+            String name = inputName(slot, what, consumers);
+            return name.startsWith("scratch.fwd.") ? backwardArray : name;
+        }
+
         private void linearForward(String slot, String name, LinearModule m) {
             LoraModule lora = lora(m);
             if (lora == null) {
@@ -345,15 +351,15 @@ public final class MemoryModel {
                 norm(true, "scratch.norm1", "ln_1", true);
                 get("scratch.fwd.qkv", n, 3L * h);
                 linearForward(s, "attn.c_attn", m.get(0));
-                get(inputName(s, "att", m.get(1)), n, h);
+                get(inputNameOr("grad.hidden", s, "att", m.get(1)), n, h);
                 attentionForward(s);
                 get("scratch.fwd.mid", n, h);
                 linearForward(s, "attn.c_proj", m.get(1));
-                get(inputName(s, "ln_2.out", m.get(2)), n, h);
+                get(inputNameOr("grad.hidden", s, "ln_2.out", m.get(2)), n, h);
                 norm(true, s, "ln_2", true);
                 get(s + ".fc", n, inner);
                 linearForward(s, "mlp.c_fc", m.get(2));
-                get(inputName(s, "gelu", m.get(3)), n, inner);
+                get(inputNameOr("grad.inner", s, "gelu", m.get(3)), n, inner);
                 if (!fused) {
                     get(s + ".gelu.sigmoid", n, inner); // the kernels recompute σ in the backward pass
                 }
@@ -369,17 +375,17 @@ public final class MemoryModel {
             linearForward(s, "q_proj", m.get(0));
             linearForward(s, "k_proj", m.get(1));
             linearForward(s, "v_proj", m.get(2));
-            get(inputName(s, "att", m.get(3)), n, c.qDim());
+            get(inputNameOr("grad.q", s, "att", m.get(3)), n, c.qDim());
             attentionForward(s);
             get("scratch.fwd.mid", n, h);
             linearForward(s, "o_proj", m.get(3));
-            get(inputName(s, "norm2.out", m.get(4), m.get(5)), n, h);
+            get(inputNameOr("grad.hidden", s, "norm2.out", m.get(4), m.get(5)), n, h);
             norm(false, s, "post_attention_layernorm", true);
             get(s + ".gate", n, inner);
             get(s + ".up", n, inner);
             linearForward(s, "gate_proj", m.get(4));
             linearForward(s, "up_proj", m.get(5));
-            get(inputName(s, "swiglu", m.get(6)), n, inner);
+            get(inputNameOr("grad.inner", s, "swiglu", m.get(6)), n, inner);
             if (!fused) {
                 get(s + ".gate.sigmoid", n, inner); // the kernels recompute σ in the backward pass
             }
@@ -394,7 +400,9 @@ public final class MemoryModel {
                 List<LinearModule> m = new Gpt2Layout(c).layerModules(layer);
                 get("grad.inner", n, inner);
                 linearBackward(s, "mlp.c_proj", m.get(3));
-                get("grad.inner2", n, inner);
+                if (!fused) {
+                    get("grad.inner2", n, inner); // the kernels write dPre over dAct
+                }
                 if (!fused) {
                     get("scratch.act.a", n, inner);
                 }
@@ -414,7 +422,9 @@ public final class MemoryModel {
             List<LinearModule> m = new LlamaLayout(c).layerModules(layer);
             get("grad.inner", n, inner);
             linearBackward(s, "down_proj", m.get(6));
-            get("grad.inner2", n, inner);
+            if (!fused) {
+                get("grad.inner2", n, inner); // the kernels write dGate over dAct
+            }
             get("grad.inner3", n, inner);
             get("grad.hidden", n, h);
             linearBackward(s, "gate_proj", m.get(4));
