@@ -19,6 +19,9 @@ import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
  * share one OpenBLAS thread pool (ND4J loads a second copy, {@code openblas_nolapack}, with its own).
  */
 final class Blas {
+    /** OpenBLAS 0.3.19 runs a gemm of at most 65536·4 multiply-adds on its caller's thread (interface/gemm.c). */
+    static final long CALLER_THREAD_MNK = 65536L * 4;
+
     private Blas() {
     }
 
@@ -35,15 +38,54 @@ final class Blas {
         int m = Math.toIntExact(c.size(0));
         int n = Math.toIntExact(c.size(1));
         int k = Math.toIntExact(transA ? a.size(0) : a.size(1));
-        if ((transA ? a.size(1) : a.size(0)) != m || (transB ? b.size(0) : b.size(1)) != n
-                || (transB ? b.size(1) : b.size(0)) != k) {
-            throw new IllegalArgumentException("gemm shapes do not match: " + shape(a, transA) + " · "
-                    + shape(b, transB) + " into " + shape(c, false));
-        }
+        requireShapes(a, b, c, transA, transB, m, n, k);
         if (m == 0 || n == 0) {
             return true;
         }
         gemm(transA, transB, m, n, k, alpha, base(a), leading(a), base(b), leading(b), beta, base(c), leading(c));
+        return true;
+    }
+
+    /**
+     * As {@link #gemm(INDArray, INDArray, INDArray, boolean, boolean, double, double)}, cut into tiles of at most
+     * {@link #CALLER_THREAD_MNK} multiply-adds that run on {@link EngineThreads}, each on its caller's thread: over
+     * C's rows, or over its columns where it has fewer rows than columns. For a LoRA adapter's thin products (one
+     * dimension the rank r): called whole, OpenBLAS spread each over its thread pool and took 0.7-1.7 ms where two
+     * threads of tiles took 0.4-0.5 (bench-small's [1024, 512]·[512, 8], after other work, as in a step). Each
+     * element of C is one tile's, so the result does not depend on the threads.
+     */
+    static boolean gemmTiled(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha,
+                             double beta) {
+        if (!Fused.enabled() || !rowMajor(a) || !rowMajor(b) || !rowMajor(c)) {
+            return false;
+        }
+        int m = Math.toIntExact(c.size(0));
+        int n = Math.toIntExact(c.size(1));
+        int k = Math.toIntExact(transA ? a.size(0) : a.size(1));
+        if ((long) m * n * k <= CALLER_THREAD_MNK) {
+            return gemm(a, b, c, transA, transB, alpha, beta);
+        }
+        requireShapes(a, b, c, transA, transB, m, n, k);
+        FloatPointer pa = base(a);
+        FloatPointer pb = base(b);
+        FloatPointer pc = base(c);
+        int lda = leading(a);
+        int ldb = leading(b);
+        int ldc = leading(c);
+        boolean byRows = m >= n;
+        int span = byRows ? m : n;
+        int size = (int) Math.max(1, CALLER_THREAD_MNK / ((long) k * (byRows ? n : m))); // rows or columns a tile
+        EngineThreads.forEach((span + size - 1) / size, tile -> {
+            int from = tile * size;
+            int count = Math.min(size, span - from);
+            if (byRows) { // op(a)'s rows from … from + count: a's columns when transposed
+                gemm(transA, transB, count, n, k, alpha, at(pa, transA ? from : (long) from * lda), lda, pb, ldb,
+                        beta, at(pc, (long) from * ldc), ldc);
+            } else { // op(b)'s columns: b's rows when transposed
+                gemm(transA, transB, m, count, k, alpha, pa, lda, at(pb, transB ? (long) from * ldb : from), ldb,
+                        beta, at(pc, from), ldc);
+            }
+        });
         return true;
     }
 
@@ -72,6 +114,15 @@ final class Blas {
 
     private static int leading(INDArray a) {
         return a.size(0) == 1 ? (int) Math.max(1, a.size(1)) : (int) a.stride(0);
+    }
+
+    private static void requireShapes(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, int m,
+                                      int n, int k) {
+        if ((transA ? a.size(1) : a.size(0)) != m || (transB ? b.size(0) : b.size(1)) != n
+                || (transB ? b.size(1) : b.size(0)) != k) {
+            throw new IllegalArgumentException("gemm shapes do not match: " + shape(a, transA) + " · "
+                    + shape(b, transB) + " into " + shape(c, false));
+        }
     }
 
     private static String shape(INDArray a, boolean transposed) {

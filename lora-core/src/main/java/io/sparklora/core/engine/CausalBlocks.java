@@ -30,8 +30,6 @@ import static io.sparklora.core.engine.Blas.gemm;
  */
 final class CausalBlocks {
     static final int BLOCK = 64;
-    /** OpenBLAS 0.3.19 runs a gemm of at most 65536·4 multiply-adds on its caller's thread (interface/gemm.c). */
-    private static final long SINGLE_THREAD_MNK = 65536L * 4;
 
     private final int units;
     private final int group;
@@ -46,7 +44,7 @@ final class CausalBlocks {
         this.t = t;
         this.d = d;
         // One unit has one thread: its whole-block products may as well run on OpenBLAS's threads.
-        this.tile = this.units == 1 ? t : (int) Math.max(8, Math.min(BLOCK, SINGLE_THREAD_MNK / ((long) BLOCK * d)));
+        this.tile = this.units == 1 ? t : (int) Math.max(8, Math.min(BLOCK, Blas.CALLER_THREAD_MNK / ((long) BLOCK * d)));
     }
 
     /**

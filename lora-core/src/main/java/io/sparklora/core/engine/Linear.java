@@ -98,8 +98,8 @@ final class Linear {
             Nd4j.exec(new MulOp(x, mask, in));
         }
         INDArray down = buf.get(key(slot, "down"), n, lora.r()); // [N, r]
-        Ops.gemm(in, a, down, false, true, 1.0, 0.0); // [N, in]·[in, r]
-        Ops.gemm(down, b, y, false, true, scale, 1.0); // y += s·[N, r]·[r, out]
+        Ops.gemmThin(in, a, down, false, true, 1.0, 0.0); // [N, in]·[in, r]
+        Ops.gemmThin(down, b, y, false, true, scale, 1.0); // y += s·[N, r]·[r, out]
         StepProfiler.exit();
     }
 
@@ -140,21 +140,21 @@ final class Linear {
             Nd4j.exec(new MulOp(x, buf.get(key(slot, "mask"),
                     n, module.inFeatures()), in));
         }
-        Ops.gemm(dy, down, params.gradient(lora.bName()), true, false, scale, 1.0); // dB += s·[out, N]·[N, r]
+        Ops.gemmThin(dy, down, params.gradient(lora.bName()), true, false, scale, 1.0); // dB += s·[out, N]·[N, r]
         INDArray dDown = buf.get("scratch.ddown", n, lora.r()); // [N, r]
-        Ops.gemm(dy, b, dDown, false, false, scale, 0.0); // s·[N, out]·[out, r]
-        Ops.gemm(dDown, in, params.gradient(lora.aName()), true, false, 1.0, 1.0); // dA += [r, N]·[N, in]
+        Ops.gemmThin(dy, b, dDown, false, false, scale, 0.0); // s·[N, out]·[out, r]
+        Ops.gemmThin(dDown, in, params.gradient(lora.aName()), true, false, 1.0, 1.0); // dA += [r, N]·[N, in]
         if (dx == null) {
             StepProfiler.exit();
             return;
         }
         if (dropped) {
             INDArray dIn = buf.get("scratch.dropped", n, module.inFeatures()); // x·mask is no longer needed
-            Ops.gemm(dDown, a, dIn, false, false, 1.0, 0.0); // [N, r]·[r, in]
+            Ops.gemmThin(dDown, a, dIn, false, false, 1.0, 0.0); // [N, r]·[r, in]
             dIn.muli(buf.get(key(slot, "mask"), n, module.inFeatures()));
             dx.addi(dIn);
         } else {
-            Ops.gemm(dDown, a, dx, false, false, 1.0, 1.0);
+            Ops.gemmThin(dDown, a, dx, false, false, 1.0, 1.0);
         }
         StepProfiler.exit();
     }

@@ -30,6 +30,16 @@ final class Ops {
         StepProfiler.gemmEnd(t);
     }
 
+    /** As {@link #gemm} for a thin product (a LoRA adapter's, one dimension its rank): in tiles on the CPU. */
+    static void gemmThin(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha,
+                         double beta) {
+        long t = StepProfiler.gemmStart();
+        if (!Blas.gemmTiled(a, b, c, transA, transB, alpha, beta)) {
+            Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+        }
+        StepProfiler.gemmEnd(t);
+    }
+
     /** c = alpha·op(a)·op(b) batched over the leading dimension of 3-D arrays [batch, ·, ·]. */
     static void bmm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha) {
         MMulTranspose t = MMulTranspose.builder().transposeA(transA).transposeB(transB).build();

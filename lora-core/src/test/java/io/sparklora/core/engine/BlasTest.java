@@ -47,6 +47,43 @@ class BlasTest {
     }
 
     @Test
+    void tiledThinProductsMatchTheProduct() {
+        assumeTrue(Fused.available());
+        Nd4j.getRandom().setSeed(11);
+        int r = 8;
+        // the four thin products of an adapter: x·Aᵀ and dy·B (tiled over C's rows), dyᵀ·down (rows of the
+        // transposed operand), dDownᵀ·x (C has r rows: tiled over its columns), each larger than one tile
+        INDArray x = Nd4j.rand(DataType.FLOAT, 300, 700);
+        INDArray aMatrix = Nd4j.rand(DataType.FLOAT, r, 700);
+        INDArray dy = Nd4j.rand(DataType.FLOAT, 300, 500);
+        INDArray bMatrix = Nd4j.rand(DataType.FLOAT, 500, r);
+        INDArray down = Nd4j.rand(DataType.FLOAT, 300, r);
+        Object[][] products = {
+            {x, aMatrix, false, true, Nd4j.zeros(DataType.FLOAT, 300, r)},
+            {dy, bMatrix, false, false, Nd4j.zeros(DataType.FLOAT, 300, r)},
+            {dy, down, true, false, Nd4j.rand(DataType.FLOAT, 500, r)},
+            {down, x, true, false, Nd4j.rand(DataType.FLOAT, r, 700)},
+            {down, aMatrix, false, false, Nd4j.rand(DataType.FLOAT, 300, 700)},
+        };
+        for (Object[] p : products) {
+            INDArray a = (INDArray) p[0];
+            INDArray b = (INDArray) p[1];
+            boolean transA = (Boolean) p[2];
+            boolean transB = (Boolean) p[3];
+            INDArray c = (INDArray) p[4];
+            long k = transA ? a.size(0) : a.size(1);
+            assertThat(c.size(0) * c.size(1) * k).isGreaterThan(Blas.CALLER_THREAD_MNK);
+            INDArray expected = product(a, transA, b, transB).mul(0.5).add(c.castTo(DataType.DOUBLE));
+
+            assertThat(Blas.gemmTiled(a, b, c, transA, transB, 0.5, 1.0)).isTrue();
+
+            assertThat(c.castTo(DataType.DOUBLE).sub(expected).amaxNumber().doubleValue())
+                    .as("%s · %s", java.util.Arrays.toString(a.shape()), java.util.Arrays.toString(b.shape()))
+                    .isLessThan(1e-3);
+        }
+    }
+
+    @Test
     void betaZeroIgnoresWhatTheOutputHeld() {
         assumeTrue(Fused.available());
         INDArray a = Nd4j.rand(DataType.FLOAT, 6, 4);
