@@ -202,15 +202,17 @@ final class CausalAttention {
         INDArray dContext = buf.get("scratch.attn.context", b, heads, t, headDim);
         INDArray dContext3 = dContext.reshape(bk, gt, headDim);
         INDArray dvh = buf.get("scratch.attn.dv", b, kvHeads, t, headDim);
-        INDArray dScores = buf.get("scratch.attn.dscores", bk, gt, t);
+
         INDArray dqh = buf.get("scratch.attn.dq", b, heads, t, headDim);
         INDArray dkh = buf.get("scratch.attn.dk", b, kvHeads, t, headDim);
         double scale = 1.0 / Math.sqrt(headDim); // the forward pass's score scaling
         INDArray dOut4 = dOut.reshape(b, t, heads, headDim);
         INDArray out4 = out == null ? null : out.reshape(b, t, heads, headDim);
         // Causal probabilities are 0 above the diagonal whatever else was masked: the products can skip those blocks.
-        if (causal && Fused.on(probs, dScores, qh, kh, vh, dContext, dqh, dkh, dvh)
+        if (causal && Fused.on(probs, qh, kh, vh, dContext, dqh, dkh, dvh)
                 && HeadLayoutKernels.accepts(dOut4, dq, dk, dv) && (out4 == null || HeadLayoutKernels.accepts(out4))) {
+            // dP and dS of the units the threads are working on: one [G·T, T] slot each
+            INDArray dScores = buf.get("scratch.attn.dscores.slots", CausalBlocks.scratchSlots(bk), gt, t);
             // dO per head, with the softmax backward's r_i = Σ_j P_ij·dP_ij = dO_i·O_i (a product over D, not T)
             // where the output was kept; else the softmax backward takes the sum over T itself
             INDArray rHeads = null;
@@ -230,6 +232,7 @@ final class CausalAttention {
             return;
         }
         dContext.assign(dOut4.permute(0, 2, 1, 3)); // [B, H, T, D]
+        INDArray dScores = buf.get("scratch.attn.dscores", bk, gt, t);
         INDArray rHeads = buf.get("scratch.attn.r2", b, heads, t); // [B, H, T]: the rows of P
         // softmax backward: dS = P·(dP − r) with r_i = Σ_j P_ij·dP_ij = dO_i·O_i, a product over D rather than T
         if (out != null) {

@@ -82,7 +82,8 @@ final class CausalBlocks {
     /**
      * dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P·(dP − rowDot) in place of dScores, dQ = scale·dS·K, dK = scale·dSᵀ·Q, where
      * rowDot [B·Hkv, G·T] is each query row's dO·O (null: Σ_j P·dP, taken in the softmax backward). Shapes as
-     * {@link #forward}; dScores [B·Hkv, G·T, T].
+     * {@link #forward}; dScores [{@link #scratchSlots}, G·T, T]: a unit's dP and dS live only while its thread
+     * works on it, so the threads take the units in turn (unit u on slot u mod slots), each in its own slot.
      */
     void backward(INDArray probs, INDArray dOut, INDArray q, INDArray k, INDArray v, INDArray rowDots,
                   INDArray dScores, INDArray dq, INDArray dk, INDArray dv, double scale) {
@@ -98,31 +99,40 @@ final class CausalBlocks {
         FloatBuffer pb = Fused.floats(probs);
         FloatBuffer dsb = Fused.floats(dScores);
         FloatBuffer rb = rowDots == null ? null : Fused.floats(rowDots);
+        int slots = scratchSlots(units);
         long start = StepProfiler.gemmStart();
-        EngineThreads.forEach(units, u -> {
-            forEachBlock(u, (row, m, keys, first) -> {
-                for (int c = 0; c < keys; c += tile) {
-                    int n = Math.min(tile, keys - c);
-                    gemm(true, false, n, d, m, 1, at(ps, sOffset(u, row) + c), t, at(dos, qOffset(u, row)), d,
-                            first ? 0 : 1, at(dvs, kOffset(u, c)), d); // dV += Pᵀ·dO
-                    gemm(false, true, m, n, d, 1, at(dos, qOffset(u, row)), d, at(vs, kOffset(u, c)), d, 0,
-                            at(dss, sOffset(u, row) + c), t); // dP = dO·Vᵀ
-                }
-            });
-            int rows = group * t;
-            SoftmaxKernels.softmaxBackward(unitRows(pb, u), unitRows(dsb, u), rb == null ? null : rb.slice(u * rows, rows),
-                    rows, t, true);
-            forEachBlock(u, (row, m, keys, first) -> {
-                for (int c = 0; c < keys; c += tile) {
-                    int n = Math.min(tile, keys - c);
-                    gemm(false, false, m, d, n, scale, at(dss, sOffset(u, row) + c), t, at(ks, kOffset(u, c)), d,
-                            c == 0 ? 0 : 1, at(dqs, qOffset(u, row)), d); // dQ = scale·dS·K
-                    gemm(true, false, n, d, m, scale, at(dss, sOffset(u, row) + c), t, at(qs, qOffset(u, row)), d,
-                            first ? 0 : 1, at(dks, kOffset(u, c)), d); // dK += scale·dSᵀ·Q
-                }
-            });
+        EngineThreads.forEach(slots, slot -> {
+            for (int u = slot; u < units; u += slots) {
+                int unit = u;
+                forEachBlock(unit, (row, m, keys, first) -> {
+                    for (int c = 0; c < keys; c += tile) {
+                        int n = Math.min(tile, keys - c);
+                        gemm(true, false, n, d, m, 1, at(ps, sOffset(unit, row) + c), t, at(dos, qOffset(unit, row)),
+                                d, first ? 0 : 1, at(dvs, kOffset(unit, c)), d); // dV += Pᵀ·dO
+                        gemm(false, true, m, n, d, 1, at(dos, qOffset(unit, row)), d, at(vs, kOffset(unit, c)), d, 0,
+                                at(dss, sOffset(slot, row) + c), t); // dP = dO·Vᵀ
+                    }
+                });
+                int rows = group * t;
+                SoftmaxKernels.softmaxBackward(unitRows(pb, unit), unitRows(dsb, slot),
+                        rb == null ? null : rb.slice(unit * rows, rows), rows, t, true);
+                forEachBlock(unit, (row, m, keys, first) -> {
+                    for (int c = 0; c < keys; c += tile) {
+                        int n = Math.min(tile, keys - c);
+                        gemm(false, false, m, d, n, scale, at(dss, sOffset(slot, row) + c), t, at(ks, kOffset(unit, c)),
+                                d, c == 0 ? 0 : 1, at(dqs, qOffset(unit, row)), d); // dQ = scale·dS·K
+                        gemm(true, false, n, d, m, scale, at(dss, sOffset(slot, row) + c), t,
+                                at(qs, qOffset(unit, row)), d, first ? 0 : 1, at(dks, kOffset(unit, c)), d); // dK += ·Q
+                    }
+                });
+            }
         });
         StepProfiler.gemmEnd(start);
+    }
+
+    /** The [G·T, T] slots of backward's dScores for this many units: one per thread that takes part. */
+    static int scratchSlots(long units) {
+        return (int) Math.min(EngineThreads.parallelism(), units);
     }
 
     private interface BlockWork {

@@ -90,6 +90,11 @@ public final class CausalLm implements AutoCloseable {
         return Fused.available();
     }
 
+    /** The [G·T, T] slots causal attention's backward keeps for dP on the kernel path, for B·Hkv units. */
+    public static int attentionScratchSlots(long units) {
+        return CausalBlocks.scratchSlots(units);
+    }
+
     public static CausalLm build(BaseModel base, LoraPlan plan, EngineSpec spec) {
         if (base.config().family().isEncoder()) {
             throw new IllegalArgumentException(base.config().modelType() + " is an encoder: use SequenceClassifier");

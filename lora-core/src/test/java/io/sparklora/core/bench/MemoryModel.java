@@ -323,7 +323,11 @@ public final class MemoryModel {
             long group = heads / kv;
             get("scratch.attn.context", b, heads, t, d);
             get("scratch.attn.dv", b, kv, t, d);
-            get("scratch.attn.dscores", b * kv, group * t, t);
+            if (fused) { // one [G·T, T] slot per thread at work
+                get("scratch.attn.dscores.slots", CausalLm.attentionScratchSlots(b * kv), group * t, t);
+            } else {
+                get("scratch.attn.dscores", b * kv, group * t, t);
+            }
             if (outputKept && !fused) { // the row dots dO·O (HeadLayoutKernels take them as they copy dO per head)
                 get("scratch.attn.products", n, c.qDim());
                 get("scratch.attn.r", b, t, heads);
