@@ -202,7 +202,6 @@ final class CausalAttention {
         INDArray dContext = buf.get("scratch.attn.context", b, heads, t, headDim);
         INDArray dContext3 = dContext.reshape(bk, gt, headDim);
         INDArray dvh = buf.get("scratch.attn.dv", b, kvHeads, t, headDim);
-
         INDArray dqh = buf.get("scratch.attn.dq", b, heads, t, headDim);
         INDArray dkh = buf.get("scratch.attn.dk", b, kvHeads, t, headDim);
         double scale = 1.0 / Math.sqrt(headDim); // the forward pass's score scaling

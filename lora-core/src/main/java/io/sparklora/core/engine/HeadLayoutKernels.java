@@ -20,7 +20,7 @@ import static io.sparklora.core.engine.VectorMath.F;
  * and, for the backward pass's dO, taking each row's dot product with the forward output.
  * <p>
  * They replace ND4J's permute-and-assign copies (a strided loop each), the rotary passes (a product with a
- * permutation, two broadcast products and a sum) and the row dots' product and sum: 18 passes over [N, d] per
+ * permutation, two broadcast products and a sum) and the row dots' product and sum: 24 passes over [N, d] per
  * layer and step become 8. The units, one (batch row, head) each, run on {@link EngineThreads}; a row's result does
  * not depend on the thread. Called only where {@link Fused} allows; {@link CausalAttention} has the ND4J path.
  * <p>
