@@ -32,7 +32,7 @@ final class Blas {
      */
     static boolean gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha,
                         double beta) {
-        if (!Fused.enabled() || !rowMajor(a) || !rowMajor(b) || !rowMajor(c)) {
+        if (!accepts(a, b, c)) {
             return false;
         }
         int m = Math.toIntExact(c.size(0));
@@ -56,7 +56,7 @@ final class Blas {
      */
     static boolean gemmTiled(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha,
                              double beta) {
-        if (!Fused.enabled() || !rowMajor(a) || !rowMajor(b) || !rowMajor(c)) {
+        if (!accepts(a, b, c)) {
             return false;
         }
         int m = Math.toIntExact(c.size(0));
@@ -104,6 +104,11 @@ final class Blas {
     /** The array's first element (a view's own, ND4J's buffer of a view already starts there). */
     static FloatPointer base(INDArray a) {
         return new FloatPointer(a.data().addressPointer());
+    }
+
+    /** Whether the fused path is on and the three are matrices {@link #rowMajor} describes. */
+    private static boolean accepts(INDArray a, INDArray b, INDArray c) {
+        return Fused.enabled() && rowMajor(a) && rowMajor(b) && rowMajor(c);
     }
 
     /** A float32 matrix whose elements along a row are adjacent, each row {@link #leading} floats after the last. */

@@ -8,11 +8,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The direct sgemm against a float64 product of the same arrays: every transpose, accumulation (beta 1), and views
  * whose rows are not adjacent (a block of columns) or start past the buffer's first element (a block of rows).
+ * The build starts every test JVM with the Vector API module, so the direct path is on here ({@code FusedStepTest}
+ * asserts it): these tests do not skip.
  */
 class BlasTest {
     static {
@@ -21,7 +22,6 @@ class BlasTest {
 
     @Test
     void matchesTheProductForEveryTransposeAndViews() {
-        assumeTrue(Fused.available(), "the direct products run only where the fused path does");
         Nd4j.getRandom().setSeed(7);
         for (boolean transA : new boolean[] {false, true}) {
             for (boolean transB : new boolean[] {false, true}) {
@@ -48,7 +48,6 @@ class BlasTest {
 
     @Test
     void tiledThinProductsMatchTheProduct() {
-        assumeTrue(Fused.available());
         Nd4j.getRandom().setSeed(11);
         int r = 8;
         // the four thin products of an adapter: x·Aᵀ and dy·B (tiled over C's rows), dyᵀ·down (rows of the
@@ -85,7 +84,6 @@ class BlasTest {
 
     @Test
     void betaZeroIgnoresWhatTheOutputHeld() {
-        assumeTrue(Fused.available());
         INDArray a = Nd4j.rand(DataType.FLOAT, 6, 4);
         INDArray b = Nd4j.rand(DataType.FLOAT, 4, 5);
         INDArray c = Nd4j.valueArrayOf(new long[] {6, 5}, Float.NaN, DataType.FLOAT);
@@ -106,7 +104,6 @@ class BlasTest {
 
     @Test
     void mismatchedShapesAreRefusedWithBothShapes() {
-        assumeTrue(Fused.available());
         assertThatThrownBy(() -> Blas.gemm(Nd4j.rand(DataType.FLOAT, 3, 4), Nd4j.rand(DataType.FLOAT, 5, 2),
                 Nd4j.zeros(DataType.FLOAT, 3, 2), false, false, 1, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3, 4] · [5, 2]");
