@@ -6,7 +6,8 @@
 #                optimizer state
 #   peer         the same step as a PyTorch program (deploy/bench/peer_torch.py) on the same files and thread count
 #   pair         ours and the peer alive at once, one step each in turn (deploy/bench/pair.py): the median ratio of
-#                adjacent steps, which a shared machine's changing load leaves alone
+#                adjacent steps, which a shared machine's changing load leaves alone; the same for our bench-small
+#                LoRA step against our full fine-tuning step (the LoRA / full ratio)
 #   memory       peak RSS of LoRA steps with and without activation checkpointing (MemoryBench, one JVM each) on
 #                bench-small, gpt2-small and qwen2-0.5b (Qwen2-0.5B's shape, built in memory), next to MemoryModel
 #   inference    base vs base + unmerged adapter vs merged model, batch 1 and 8
@@ -92,11 +93,15 @@ if ! $skip_peer; then
   done
 fi
 
+# The ratios that survive a shared machine: both programs alive at once, one step each in turn (pair.py).
+pairs=6 big_pairs=3
+if $quick; then pairs=4 big_pairs=2; fi
+echo "bench: our LoRA and full fine-tuning steps taking turns"
+/usr/bin/python3 deploy/bench/pair.py --fixture "$out/fixtures/bench-small" --mode lora --versus full \
+  --threads "$threads" --warmup 1 --pairs "$pairs" --classpath "$core_cp" --out "$out/pair-bench-small-lora-full.json" \
+  | tail -1
 if ! $skip_peer; then
-  # The ratio that survives a shared machine: both programs alive at once, one step each in turn (pair.py).
   echo "bench: ours and the peer taking turns"
-  pairs=6 big_pairs=3
-  if $quick; then pairs=4 big_pairs=2; fi
   for shape in bench-small gpt2-small; do
     n=$pairs; [[ $shape == gpt2-small ]] && n=$big_pairs
     /usr/bin/python3 deploy/bench/pair.py --fixture "$out/fixtures/$shape" --mode lora --threads "$threads" \

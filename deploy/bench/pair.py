@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Our step against the PyTorch peer's, taking turns: the ratio of adjacent steps, robust to a shared machine's load.
+"""Two steps taking turns: the ratio of adjacent steps, robust to a shared machine's load.
 
-Both programs start once (ours: StepBench --serve; the peer: peer_torch.py --serve), warm up one after the other, and
-then run one step each in turn, alternating which goes first, so the two never compete for the cores and each pair of
-steps sees the same background load. The figure is the median over pairs of (our step / the peer's step); a slow
-minute on the machine slows both sides of a pair and leaves the ratio alone. The peer still checks its loss and
-gradient norm against the fixture's reference and fails on a mismatch, so both compute the same step.
+By default our step against the PyTorch peer's; with --versus full, our LoRA step against our own full fine-tuning
+step (the LoRA / full ratio). Both programs start once (ours: StepBench --serve; the peer: peer_torch.py --serve),
+warm up one after the other, and then run one step each in turn, alternating which goes first, so the two never
+compete for the cores and each pair of steps sees the same background load. The figure is the median over pairs of
+(the first program's step / the second's); a slow minute on the machine slows both sides of a pair and leaves the
+ratio alone. The peer still checks its loss and gradient norm against the fixture's reference and fails on a
+mismatch, so both compute the same step.
 
     /usr/bin/python3 deploy/bench/pair.py --fixture target/bench/fixtures/bench-small --mode lora --threads 2 \\
         --pairs 6 --classpath "$CP" --out target/bench/pair-bench-small-lora.json
+    /usr/bin/python3 deploy/bench/pair.py --fixture target/bench/fixtures/bench-small --mode lora --versus full \\
+        --threads 2 --pairs 6 --classpath "$CP" --out target/bench/pair-bench-small-lora-full.json
 """
 import argparse
 import json
@@ -25,6 +29,8 @@ def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fixture", required=True, help="fixture directory written by BenchFixture")
     ap.add_argument("--mode", choices=("lora", "full"), default="lora")
+    ap.add_argument("--versus", choices=("peer", "full"), default="peer",
+                    help="the second program: the PyTorch peer in the same mode, or our full fine-tuning step")
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--pairs", type=int, default=6)
@@ -33,6 +39,8 @@ def parse_args():
     args = ap.parse_args()
     if args.pairs < 1 or args.threads < 1 or args.warmup < 0:
         ap.error("--pairs and --threads must be at least 1, --warmup at least 0")
+    if args.versus == "full" and args.mode != "lora":
+        ap.error("--versus full compares our LoRA step with our full step: use it with --mode lora")
     return args
 
 
@@ -67,54 +75,67 @@ class Turns:
             raise RuntimeError(f"{self.name} exited {code} (see {self.log.name})")
 
 
+def ours_argv(args, mode, json_path):
+    return ["java", "-Xmx4g", "--add-modules=jdk.incubator.vector", "-cp", args.classpath,
+            "io.sparklora.core.bench.StepBench", args.fixture, mode, str(args.warmup), "1", json_path, "--serve"]
+
+
 def main(args):
     base = os.path.splitext(args.out)[0]
     env_threads = {"OMP_NUM_THREADS": str(args.threads), "OPENBLAS_NUM_THREADS": str(args.threads)}
     os.environ.update(env_threads)
-    ours = Turns("ours", ["java", "-Xmx4g", "--add-modules=jdk.incubator.vector", "-cp", args.classpath, "io.sparklora.core.bench.StepBench", args.fixture,
-                          args.mode, str(args.warmup), "1", base + ".ours.json", "--serve"], base + ".ours.log")
-    peer = Turns("peer", ["/usr/bin/python3", os.path.join(HERE, "peer_torch.py"), "--fixture", args.fixture,
-                          "--threads", str(args.threads), "--warmup", str(args.warmup), "--mode", args.mode,
-                          "--serve", "--out", base + ".peer.json"], base + ".peer.log")
+    # a names the first program, b the second: the JSON's keys (ours/peer, or lora/full) follow them
+    if args.versus == "peer":
+        a, b = "ours", "peer"
+        first = Turns(a, ours_argv(args, args.mode, base + ".ours.json"), base + ".ours.log")
+        second = Turns(b, ["/usr/bin/python3", os.path.join(HERE, "peer_torch.py"), "--fixture", args.fixture,
+                           "--threads", str(args.threads), "--warmup", str(args.warmup), "--mode", args.mode,
+                           "--serve", "--out", base + ".peer.json"], base + ".peer.log")
+    else:
+        a, b = "lora", "full"
+        first = Turns(a, ours_argv(args, "lora", base + ".lora.json"), base + ".lora.log")
+        second = Turns(b, ours_argv(args, "full", base + ".full.json"), base + ".full.log")
     pairs = []
     for i in range(args.pairs):
         load = os.getloadavg()[0]
         if i % 2 == 0:
-            o = ours.step()
-            p = peer.step()
+            x = first.step()
+            y = second.step()
         else:
-            p = peer.step()
-            o = ours.step()
-        pairs.append({"ours_s": o, "peer_s": p, "ratio": o / p, "loadavg_1m": load})
-        print(f"pair {i + 1}/{args.pairs}: ours {o:.3f} s, peer {p:.3f} s, ratio {o / p:.3f} (load {load:.1f})",
+            y = second.step()
+            x = first.step()
+        pairs.append({f"{a}_s": x, f"{b}_s": y, "ratio": x / y, "loadavg_1m": load})
+        print(f"pair {i + 1}/{args.pairs}: {a} {x:.3f} s, {b} {y:.3f} s, ratio {x / y:.3f} (load {load:.1f})",
               flush=True)
-    ours.finish()
-    peer.finish()
-    with open(base + ".peer.json") as f:
-        peer_report = json.load(f)
-    tokens = peer_report["rows"] * peer_report["seq_len"]
-    ratio = statistics.median(x["ratio"] for x in pairs)
-    ours_median = statistics.median(x["ours_s"] for x in pairs)
-    peer_median = statistics.median(x["peer_s"] for x in pairs)
+    first.finish()
+    second.finish()
+    ratio = statistics.median(p["ratio"] for p in pairs)
+    median_a = statistics.median(p[f"{a}_s"] for p in pairs)
+    median_b = statistics.median(p[f"{b}_s"] for p in pairs)
+    with open(f"{base}.{b}.json") as f:
+        second_report = json.load(f)
+    tokens = second_report["rows"] * second_report["seq_len"]
     report = {
         "fixture": os.path.abspath(args.fixture),
         "mode": args.mode,
+        "versus": args.versus,
         "threads": args.threads,
         "warmup": args.warmup,
         "pairs": pairs,
-        "median_ratio_ours_over_peer": ratio,
-        "ours_median_s": ours_median,
-        "peer_median_s": peer_median,
-        "ours_tokens_per_s": tokens / ours_median,
-        "peer_tokens_per_s": tokens / peer_median,
-        "peer_check": peer_report["check"],
+        f"median_ratio_{a}_over_{b}": ratio,
+        f"{a}_median_s": median_a,
+        f"{b}_median_s": median_b,
+        f"{a}_tokens_per_s": tokens / median_a,
+        f"{b}_tokens_per_s": tokens / median_b,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    if args.versus == "peer":
+        report["peer_check"] = second_report["check"]
     with open(args.out, "w") as f:
         json.dump(report, f, indent=2)
-    print(f"pair {os.path.basename(args.fixture)} {args.mode}: ours / peer = {ratio:.3f} (median of {len(pairs)} "
-          f"adjacent pairs; ours {ours_median:.3f} s, peer {peer_median:.3f} s; "
-          f"{report['ours_tokens_per_s']:.0f} vs {report['peer_tokens_per_s']:.0f} tokens/s)")
+    print(f"pair {os.path.basename(args.fixture)} {args.mode}: {a} / {b} = {ratio:.3f} (median of {len(pairs)} "
+          f"adjacent pairs; {a} {median_a:.3f} s, {b} {median_b:.3f} s; "
+          f"{report[f'{a}_tokens_per_s']:.0f} vs {report[f'{b}_tokens_per_s']:.0f} tokens/s)")
     return 0
 
 

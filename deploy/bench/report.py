@@ -118,6 +118,12 @@ def main():
                   f"{mib(lora['optimizer_state_bytes'])} / {mib(full['optimizer_state_bytes'])}")
             results[f"{shape}_lora_over_full_time"] = ratio
             results[f"{shape}_lora_over_full_peak_rss"] = mem
+        turns = load(d, f"pair-{shape}-lora-full.json")
+        if turns:
+            ratio = turns["median_ratio_lora_over_full"]
+            t.add(shape, f"LoRA / full step time, taking turns ({len(turns['pairs'])} pairs)",
+                  f"{turns['lora_median_s']:.3f} / {turns['full_median_s']:.3f}: {ratio:.2f}", "<= 0.70", ratio <= 0.70)
+            results[f"{shape}_lora_over_full_time_taking_turns"] = ratio
         # the targets: bench-small's LoRA step <= 0.8 x the peer's; gpt2-small's tokens/s >= the peer's
         peer_target = 0.8 if shape == "bench-small" else 1.0
         peer = load(d, f"peer-{shape}-lora.json")
