@@ -7,7 +7,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Multi-head self-attention, causal (decoders: grouped-query heads, optional rotary positions and sliding window)
@@ -20,7 +22,9 @@ import java.util.Map;
  * <p>
  * Where {@link Fused} allows (float32 on the CPU), causal attention's products skip the blocks above the diagonal
  * and run with the softmax and its backward ({@link SoftmaxKernels} loops that mask by index) head by head on the
- * engine's threads ({@link CausalBlocks}); else the batched products, the additive mask and ND4J's softmax below.
+ * engine's threads ({@link CausalBlocks}); there forward keeps each row's softmax max and 1/Σ [B·Hkv, G·T, 2]
+ * instead of the probabilities, and backward recomputes them, one more score product per block for T/2 times less
+ * memory. Else the batched products, the additive mask and ND4J's softmax below.
  */
 final class CausalAttention {
     /** Added to masked scores: exp() of it is exactly 0 in float32 and float64, and it never makes a NaN. */
@@ -33,6 +37,10 @@ final class CausalAttention {
     private final Rotary rotary; // null for learned absolute positions
     private final Buffers constants;
     private final Map<Integer, INDArray> masks = new HashMap<>();
+    /** The slots whose last forward pass ran {@link CausalBlocks}: their backward pass must, too. */
+    private final Set<String> blockSlots = new HashSet<>();
+    /** The per-thread [G·T, T] slots of the scores and probabilities (forward) or P (backward). */
+    private static final String SLOTS = "scratch.attn.scores.slots";
     private final boolean causal;
 
     CausalAttention(int heads, int kvHeads, int headDim, int slidingWindow, Rotary rotary, Buffers constants) {
@@ -100,23 +108,28 @@ final class CausalAttention {
         INDArray qh = buf.get(slot + ".attn.q", b, heads, t, headDim);
         INDArray kh = buf.get(slot + ".attn.k", b, kvHeads, t, headDim);
         INDArray vh = buf.get(slot + ".attn.v", b, kvHeads, t, headDim);
-        INDArray probs = buf.get(slot + ".attn.probs", b * kvHeads, (long) group * t, t);
         INDArray context = buf.get("scratch.attn.context", b, heads, t, headDim);
         INDArray out4 = out.reshape(b, t, heads, headDim); // [B, T, H, D]
         double scale = 1.0 / Math.sqrt(headDim);
-        if (causal && window.keyMask() == null && Fused.on(qh, kh, vh, probs, context)
+        if (causal && window.keyMask() == null && Fused.on(qh, kh, vh, context)
                 && HeadLayoutKernels.accepts(q, k, v, out4)) {
+            blockSlots.add(slot);
             // per head: copy (and rotate) into [B, heads, T, D]; scores = Q·Kᵀ/sqrt(D) and P·V over the visible
             // key blocks, the softmax masking by index; copy back to [B, T, H, D]
             HeadLayoutKernels.Rotation rotation = rotary == null ? null : rotary.rotation(t);
             HeadLayoutKernels.toHeads(q, qh, rotation);
             HeadLayoutKernels.toHeads(k, kh, rotation);
             HeadLayoutKernels.toHeads(v, vh, null);
-            new CausalBlocks(b * kvHeads, group, t, headDim).forward(qh, kh, vh, probs, context, scale, slidingWindow);
+            long bk = b * kvHeads;
+            INDArray stats = buf.get(slot + ".attn.softmax", bk, (long) group * t, 2);
+            INDArray scores = buf.get(SLOTS, CausalBlocks.scratchSlots(bk), (long) group * t, t);
+            new CausalBlocks(bk, group, t, headDim).forward(qh, kh, vh, scores, stats, context, scale, slidingWindow);
             HeadLayoutKernels.fromHeads(context, out4, null);
             StepProfiler.exit();
             return;
         }
+        blockSlots.remove(slot);
+        INDArray probs = buf.get(slot + ".attn.probs", b * kvHeads, (long) group * t, t);
         qh.assign(q.permute(0, 2, 1, 3)); // [B, H, T, D]
         kh.assign(k.permute(0, 2, 1, 3)); // [B, Hkv, T, D]
         vh.assign(v.permute(0, 2, 1, 3));
@@ -197,7 +210,6 @@ final class CausalAttention {
         INDArray qh = buf.get(slot + ".attn.q", b, heads, t, headDim).reshape(bk, gt, headDim);
         INDArray kh = buf.get(slot + ".attn.k", b, kvHeads, t, headDim).reshape(bk, t, headDim);
         INDArray vh = buf.get(slot + ".attn.v", b, kvHeads, t, headDim).reshape(bk, t, headDim);
-        INDArray probs = buf.get(slot + ".attn.probs", bk, gt, t);
 
         INDArray dContext = buf.get("scratch.attn.context", b, heads, t, headDim);
         INDArray dContext3 = dContext.reshape(bk, gt, headDim);
@@ -208,9 +220,15 @@ final class CausalAttention {
         INDArray dOut4 = dOut.reshape(b, t, heads, headDim);
         INDArray out4 = out == null ? null : out.reshape(b, t, heads, headDim);
         // Causal probabilities are 0 above the diagonal whatever else was masked: the products can skip those blocks.
-        if (causal && Fused.on(probs, qh, kh, vh, dContext, dqh, dkh, dvh)
-                && HeadLayoutKernels.accepts(dOut4, dq, dk, dv) && (out4 == null || HeadLayoutKernels.accepts(out4))) {
-            // dP and dS of the units the threads are working on: one [G·T, T] slot each
+        if (blockSlots.contains(slot)) { // forward ran the blocks and kept the softmax's row statistics, not P
+            if (!(Fused.on(dContext, dqh, dkh, dvh) && HeadLayoutKernels.accepts(dOut4, dq, dk, dv)
+                    && (out4 == null || HeadLayoutKernels.accepts(out4)))) {
+                throw new IllegalStateException("causal attention's backward kernels refused the gradients' layout "
+                        + "(dq " + dq.shapeInfoToString() + ") after its forward kernels kept no probabilities");
+            }
+            // P, then dP and dS, of the units the threads are working on: two [G·T, T] slots each
+            INDArray stats = buf.get(slot + ".attn.softmax", bk, gt, 2);
+            INDArray probs = buf.get(SLOTS, CausalBlocks.scratchSlots(bk), gt, t);
             INDArray dScores = buf.get("scratch.attn.dscores.slots", CausalBlocks.scratchSlots(bk), gt, t);
             // dO per head, with the softmax backward's r_i = Σ_j P_ij·dP_ij = dO_i·O_i (a product over D, not T)
             // where the output was kept; else the softmax backward takes the sum over T itself
@@ -221,8 +239,8 @@ final class CausalAttention {
             } else {
                 HeadLayoutKernels.toHeads(dOut4, dContext, null);
             }
-            new CausalBlocks(bk, group, t, headDim).backward(probs, dContext3, qh, kh, vh, rHeads, dScores, dqh, dkh,
-                    dvh, scale);
+            new CausalBlocks(bk, group, t, headDim).backward(stats, dContext3, qh, kh, vh, rHeads, probs, dScores, dqh,
+                    dkh, dvh, scale, slidingWindow);
             HeadLayoutKernels.Rotation rotation = rotary == null ? null : rotary.rotation(t);
             HeadLayoutKernels.fromHeads(dqh, dq, rotation);
             HeadLayoutKernels.fromHeads(dkh, dk, rotation);
@@ -230,6 +248,7 @@ final class CausalAttention {
             StepProfiler.exit();
             return;
         }
+        INDArray probs = buf.get(slot + ".attn.probs", bk, gt, t);
         dContext.assign(dOut4.permute(0, 2, 1, 3)); // [B, H, T, D]
         INDArray dScores = buf.get("scratch.attn.dscores", bk, gt, t);
         INDArray rHeads = buf.get("scratch.attn.r2", b, heads, t); // [B, H, T]: the rows of P

@@ -21,8 +21,9 @@ import static io.sparklora.core.engine.Blas.gemm;
  * whole blocks on OpenBLAS's two threads. The batched product this replaces ({@link Ops#bmm}) is libnd4j's own loop, not BLAS, and
  * computes every masked score too.
  * <p>
- * Shapes, per unit: q, o, dO, dQ [G·T, D]; k, v, dK, dV [T, D]; probabilities, dP, dS [G·T, T], whose columns
- * past a block's visible keys the softmax kernels write (zeros); row dots [G·T]. The G query heads' and the blocks'
+ * Shapes, per unit: q, o, dO, dQ [G·T, D]; k, v, dK, dV [T, D]; scores/probabilities, dP, dS [G·T, T], whose
+ * columns past a block's visible keys the softmax kernels write (zeros), in per-thread slots; the softmax's row
+ * statistics [G·T, 2] (max, 1/Σ), the only part kept for the backward pass; row dots [G·T]. The G query heads' and the blocks'
  * contributions to dK and dV add up in a fixed order. float32 on the CPU only: {@link Fused} decides. The calls go
  * through JavaCPP's {@code openblas} (ND4J loads it and {@code openblas_nolapack}, two copies of OpenBLAS with
  * their own threads): through {@code openblas_nolapack} bench-small's attention products took 289-354 ms a step
@@ -48,45 +49,49 @@ final class CausalBlocks {
     }
 
     /**
-     * probabilities = causal softmax(scale·Q·Kᵀ) (sliding {@code window} when > 0), out = P·V.
-     * q, out [B·Hkv, G·T, D]; k, v [B·Hkv, T, D]; probs [B·Hkv, G·T, T].
+     * out = P·V with P = causal softmax(scale·Q·Kᵀ) (sliding {@code window} when > 0). P lives only while its unit
+     * is worked on, in that thread's slot of {@code scores}; each row's softmax max and 1/Σ go to {@code stats},
+     * from which {@link #backward} rebuilds P bit for bit (2 floats a row kept instead of T).
+     * q, out [B·Hkv, G·T, D]; k, v [B·Hkv, T, D]; scores [{@link #scratchSlots}, G·T, T]; stats [B·Hkv, G·T, 2].
      */
-    void forward(INDArray q, INDArray k, INDArray v, INDArray probs, INDArray out, double scale, int window) {
+    void forward(INDArray q, INDArray k, INDArray v, INDArray scores, INDArray stats, INDArray out, double scale,
+                 int window) {
         FloatPointer qs = base(q);
         FloatPointer ks = base(k);
         FloatPointer vs = base(v);
-        FloatPointer ps = base(probs);
+        FloatPointer ps = base(scores);
         FloatPointer os = base(out);
-        FloatBuffer pb = Fused.floats(probs);
+        FloatBuffer pb = Fused.floats(scores);
+        FloatBuffer sb = Fused.floats(stats);
+        int slots = scratchSlots(units);
         long start = StepProfiler.gemmStart();
-        EngineThreads.forEach(units, u -> {
-            forEachBlock(u, (row, m, keys, first) -> {
-                for (int c = 0; c < keys; c += tile) { // S = scale·Q·Kᵀ
-                    int n = Math.min(tile, keys - c);
-                    gemm(false, true, m, n, d, scale, at(qs, qOffset(u, row)), d, at(ks, kOffset(u, c)), d, 0,
-                            at(ps, sOffset(u, row) + c), t);
-                }
-            });
-            SoftmaxKernels.causalSoftmax(unitRows(pb, u), group * t, t, window);
-            forEachBlock(u, (row, m, keys, first) -> {
-                for (int c = 0; c < keys; c += tile) { // O = P·V
-                    int n = Math.min(tile, keys - c);
-                    gemm(false, false, m, d, n, 1, at(ps, sOffset(u, row) + c), t, at(vs, kOffset(u, c)), d,
-                            c == 0 ? 0 : 1, at(os, qOffset(u, row)), d);
-                }
-            });
+        EngineThreads.forEach(slots, slot -> {
+            for (int u = slot; u < units; u += slots) {
+                int unit = u;
+                scores(unit, slot, qs, ks, ps, scale);
+                SoftmaxKernels.causalSoftmax(unitRows(pb, slot), group * t, t, window, unitStats(sb, unit));
+                forEachBlock(unit, (row, m, keys, first) -> {
+                    for (int c = 0; c < keys; c += tile) { // O = P·V
+                        int n = Math.min(tile, keys - c);
+                        gemm(false, false, m, d, n, 1, at(ps, sOffset(slot, row) + c), t, at(vs, kOffset(unit, c)), d,
+                                c == 0 ? 0 : 1, at(os, qOffset(unit, row)), d);
+                    }
+                });
+            }
         });
         StepProfiler.gemmEnd(start);
     }
 
     /**
-     * dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P·(dP − rowDot) in place of dScores, dQ = scale·dS·K, dK = scale·dSᵀ·Q, where
-     * rowDot [B·Hkv, G·T] is each query row's dO·O (null: Σ_j P·dP, taken in the softmax backward). Shapes as
-     * {@link #forward}; dScores [{@link #scratchSlots}, G·T, T]: a unit's dP and dS live only while its thread
-     * works on it, so the threads take the units in turn (unit u on slot u mod slots), each in its own slot.
+     * P again from scale·Q·Kᵀ and the forward pass's {@code stats} (one more score product per block, the price of
+     * not keeping P), then dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P·(dP − rowDot) in place of dP, dQ = scale·dS·K,
+     * dK = scale·dSᵀ·Q, where rowDot [B·Hkv, G·T] is each query row's dO·O (null: Σ_j P·dP, taken in the softmax
+     * backward). Shapes as {@link #forward}; probs and dScores [{@link #scratchSlots}, G·T, T]: a unit's P, dP and dS
+     * live only while its thread works on it, so the threads take the units in turn (unit u on slot u mod slots),
+     * each in its own slots.
      */
-    void backward(INDArray probs, INDArray dOut, INDArray q, INDArray k, INDArray v, INDArray rowDots,
-                  INDArray dScores, INDArray dq, INDArray dk, INDArray dv, double scale) {
+    void backward(INDArray stats, INDArray dOut, INDArray q, INDArray k, INDArray v, INDArray rowDots,
+                  INDArray probs, INDArray dScores, INDArray dq, INDArray dk, INDArray dv, double scale, int window) {
         FloatPointer ps = base(probs);
         FloatPointer dos = base(dOut);
         FloatPointer qs = base(q);
@@ -97,6 +102,7 @@ final class CausalBlocks {
         FloatPointer dks = base(dk);
         FloatPointer dvs = base(dv);
         FloatBuffer pb = Fused.floats(probs);
+        FloatBuffer sb = Fused.floats(stats);
         FloatBuffer dsb = Fused.floats(dScores);
         FloatBuffer rb = rowDots == null ? null : Fused.floats(rowDots);
         int slots = scratchSlots(units);
@@ -104,17 +110,19 @@ final class CausalBlocks {
         EngineThreads.forEach(slots, slot -> {
             for (int u = slot; u < units; u += slots) {
                 int unit = u;
+                scores(unit, slot, qs, ks, ps, scale);
+                int rows = group * t;
+                SoftmaxKernels.causalProbs(unitRows(pb, slot), rows, t, window, unitStats(sb, unit));
                 forEachBlock(unit, (row, m, keys, first) -> {
                     for (int c = 0; c < keys; c += tile) {
                         int n = Math.min(tile, keys - c);
-                        gemm(true, false, n, d, m, 1, at(ps, sOffset(unit, row) + c), t, at(dos, qOffset(unit, row)),
+                        gemm(true, false, n, d, m, 1, at(ps, sOffset(slot, row) + c), t, at(dos, qOffset(unit, row)),
                                 d, first ? 0 : 1, at(dvs, kOffset(unit, c)), d); // dV += Pᵀ·dO
                         gemm(false, true, m, n, d, 1, at(dos, qOffset(unit, row)), d, at(vs, kOffset(unit, c)), d, 0,
                                 at(dss, sOffset(slot, row) + c), t); // dP = dO·Vᵀ
                     }
                 });
-                int rows = group * t;
-                SoftmaxKernels.softmaxBackward(unitRows(pb, unit), unitRows(dsb, slot),
+                SoftmaxKernels.softmaxBackward(unitRows(pb, slot), unitRows(dsb, slot),
                         rb == null ? null : rb.slice(unit * rows, rows), rows, t, true);
                 forEachBlock(unit, (row, m, keys, first) -> {
                     for (int c = 0; c < keys; c += tile) {
@@ -130,7 +138,21 @@ final class CausalBlocks {
         StepProfiler.gemmEnd(start);
     }
 
-    /** The [G·T, T] slots of backward's dScores for this many units: one per thread that takes part. */
+    /**
+     * S = scale·Q·Kᵀ of unit u into the slot's [G·T, T] rows, each block against only the keys it sees: the same
+     * calls in the forward and the backward pass, so the same scores bit for bit.
+     */
+    private void scores(int u, int slot, FloatPointer qs, FloatPointer ks, FloatPointer ss, double scale) {
+        forEachBlock(u, (row, m, keys, first) -> {
+            for (int c = 0; c < keys; c += tile) {
+                int n = Math.min(tile, keys - c);
+                gemm(false, true, m, n, d, scale, at(qs, qOffset(u, row)), d, at(ks, kOffset(u, c)), d, 0,
+                        at(ss, sOffset(slot, row) + c), t);
+            }
+        });
+    }
+
+    /** The [G·T, T] slots of the scores, P, dP and dS for this many units: one per thread that takes part. */
     static int scratchSlots(long units) {
         return (int) Math.min(EngineThreads.parallelism(), units);
     }
@@ -164,6 +186,12 @@ final class CausalBlocks {
     /** Unit u's [G·T, T] rows of a [B·Hkv, G·T, T] buffer. */
     private FloatBuffer unitRows(FloatBuffer all, int u) {
         int size = group * t * t;
+        return all.slice(u * size, size);
+    }
+
+    /** Unit u's [G·T, 2] row statistics. */
+    private FloatBuffer unitStats(FloatBuffer all, int u) {
+        int size = group * t * 2;
         return all.slice(u * size, size);
     }
 

@@ -90,7 +90,7 @@ public final class CausalLm implements AutoCloseable {
         return Fused.available();
     }
 
-    /** The [G·T, T] slots causal attention's backward keeps for dP on the kernel path, for B·Hkv units. */
+    /** The [G·T, T] per-thread slots causal attention keeps on the kernel path (scores and P; dP and dS), for B·Hkv units. */
     public static int attentionScratchSlots(long units) {
         return CausalBlocks.scratchSlots(units);
     }

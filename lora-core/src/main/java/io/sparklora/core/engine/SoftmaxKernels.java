@@ -24,8 +24,23 @@ final class SoftmaxKernels {
     /**
      * Causal softmax in place over scores [rows, t] whose row r is query i = r mod t: keys j ≤ i (and i − j < window
      * when window > 0) get softmax of their scores, the others exactly 0, as adding the mask and ND4J's softmax do.
+     * Each row's max and 1/Σexp go to {@code stats} [rows, 2] (when not null), from which {@link #causalProbs}
+     * rebuilds the same probabilities bit for bit.
      */
-    static void causalSoftmax(FloatBuffer scores, int rowCount, int t, int window) {
+    static void causalSoftmax(FloatBuffer scores, int rowCount, int t, int window, FloatBuffer stats) {
+        causalRows(scores, rowCount, t, window, stats, false);
+    }
+
+    /**
+     * The probabilities {@link #causalSoftmax} wrote, again, from the same scores [rows, t] and its {@code stats}:
+     * exp(s − max)·(1/Σ) by the same operations, so equal to them bit for bit, without a pass for the max or the sum.
+     */
+    static void causalProbs(FloatBuffer scores, int rowCount, int t, int window, FloatBuffer stats) {
+        causalRows(scores, rowCount, t, window, stats, true);
+    }
+
+    private static void causalRows(FloatBuffer scores, int rowCount, int t, int window, FloatBuffer stats,
+                                   boolean fromStats) {
         Rows rows = ROWS.get();
         float[] a = rows.get(0, t);
         float[] out = rows.get(1, t);
@@ -35,7 +50,23 @@ final class SoftmaxKernels {
             int len = i + 1 - lo;
             int base = r * t;
             scores.get(base + lo, a, 0, len);
-            softmaxInPlace(a, len);
+            int padded = (len + L - 1) / L * L;
+            Arrays.fill(a, len, padded, Float.NEGATIVE_INFINITY);
+            float max;
+            float inv;
+            if (fromStats) {
+                max = stats.get(2 * r);
+                inv = stats.get(2 * r + 1);
+                expInPlace(a, padded, max);
+            } else {
+                max = max(a, padded);
+                inv = 1f / expInPlace(a, padded, max);
+                if (stats != null) {
+                    stats.put(2 * r, max);
+                    stats.put(2 * r + 1, inv);
+                }
+            }
+            scale(a, padded, inv);
             Arrays.fill(out, 0, lo, 0f);
             System.arraycopy(a, 0, out, lo, len);
             Arrays.fill(out, i + 1, t, 0f);
@@ -127,9 +158,12 @@ final class SoftmaxKernels {
     static void softmaxInPlace(float[] a, int len) {
         int padded = (len + L - 1) / L * L;
         Arrays.fill(a, len, padded, Float.NEGATIVE_INFINITY);
-        float inv = 1f / expInPlace(a, padded, max(a, padded));
+        scale(a, padded, 1f / expInPlace(a, padded, max(a, padded)));
+    }
+
+    private static void scale(float[] a, int padded, float factor) {
         for (int j = 0; j < padded; j += L) {
-            FloatVector.fromArray(F, a, j).mul(inv).intoArray(a, j);
+            FloatVector.fromArray(F, a, j).mul(factor).intoArray(a, j);
         }
     }
 

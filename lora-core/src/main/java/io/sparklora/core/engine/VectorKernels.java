@@ -117,7 +117,11 @@ final class VectorKernels {
             NormKernels.rmsNormForward(a[0], a[1], a[4], a[5], a[2], 2, h[s], 1e-5f);
             NormKernels.rmsNormBackwardAdd(a[3], a[1], a[5], a[2], a[4], 2, h[s]);
             a[4].put(0, a[0], 0, t[s] * t[s]);
-            SoftmaxKernels.causalSoftmax(a[4], t[s], t[s], c % 4 < 2 ? 0 : 3);
+            SoftmaxKernels.causalSoftmax(a[4], t[s], t[s], c % 4 < 2 ? 0 : 3, c % 2 == 0 ? a[3] : null);
+            if (c % 2 == 0) {
+                a[2].put(0, a[0], 0, t[s] * t[s]);
+                SoftmaxKernels.causalProbs(a[2], t[s], t[s], c % 4 < 2 ? 0 : 3, a[3]);
+            }
             SoftmaxKernels.softmaxBackward(a[4], a[5], c % 3 == 2 ? null : a[3], t[s], t[s], c % 4 < 2);
             a[5].put(0, a[0], 0, 3 * n[s]);
             int chunkRows = 1 + c % 3;

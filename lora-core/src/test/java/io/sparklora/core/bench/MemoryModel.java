@@ -149,7 +149,7 @@ public final class MemoryModel {
             Part part = forced != null ? forced
                     : name.startsWith("stream.") ? Part.INPUTS
                     : name.startsWith("loss.") ? Part.LOSS
-                    : name.endsWith(".attn.probs") ? Part.PROBS
+                    : name.endsWith(".attn.probs") || name.endsWith(".attn.softmax") ? Part.PROBS
                     : name.matches("(L\\d+|recompute)\\..*") && !name.equals("recompute.out") ? Part.SAVED
                     : Part.SCRATCH; // scratch.*, grad.*, final.*, recompute.out
             long[] entry = arrays.computeIfAbsent(name, k -> new long[] {0, part.ordinal()});
@@ -297,7 +297,12 @@ public final class MemoryModel {
             if (c.family() == ModelFamily.LLAMA) {
                 rotary(b, heads, kv, d);
             }
-            get(slot + ".attn.probs", b * kv, group * t, t);
+            if (fused) { // the softmax's row max and 1/Σ; P only in its thread's slot while it is computed
+                get(slot + ".attn.softmax", b * kv, group * t, 2);
+                get("scratch.attn.scores.slots", CausalLm.attentionScratchSlots(b * kv), group * t, t);
+            } else {
+                get(slot + ".attn.probs", b * kv, group * t, t);
+            }
             if (!fused) {
                 constant("attn.mask.0." + t, group * t * t); // the fused softmax masks by index
             }
@@ -323,7 +328,8 @@ public final class MemoryModel {
             long group = heads / kv;
             get("scratch.attn.context", b, heads, t, d);
             get("scratch.attn.dv", b, kv, t, d);
-            if (fused) { // one [G·T, T] slot per thread at work
+            if (fused) { // one [G·T, T] slot per thread at work for P (rebuilt), one for dP and dS
+                get("scratch.attn.scores.slots", CausalLm.attentionScratchSlots(b * kv), group * t, t);
                 get("scratch.attn.dscores.slots", CausalLm.attentionScratchSlots(b * kv), group * t, t);
             } else {
                 get("scratch.attn.dscores", b * kv, group * t, t);

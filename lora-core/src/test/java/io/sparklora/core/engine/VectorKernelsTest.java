@@ -156,13 +156,18 @@ class VectorKernelsTest {
     }
 
     @Test
-    void causalSoftmaxWithAndWithoutWindowThenItsBackward() {
+    void causalSoftmaxWithAndWithoutWindowItsProbabilitiesAgainThenItsBackward() {
         int t = 11;
         int rowCount = 3 * t;
         for (int window : new int[]{0, 4}) {
             float[] scores = gaussian(rowCount * t, 5);
             float[] probs = scores.clone();
-            SoftmaxKernels.causalSoftmax(buffer(probs), rowCount, t, window);
+            float[] stats = new float[2 * rowCount];
+            SoftmaxKernels.causalSoftmax(buffer(probs), rowCount, t, window, buffer(stats));
+            // backward's P, rebuilt from the same scores and the row statistics: equal bit for bit
+            float[] again = scores.clone();
+            SoftmaxKernels.causalProbs(buffer(again), rowCount, t, window, buffer(stats));
+            assertThat(again).containsExactly(probs);
             double[] expected = new double[rowCount * t];
             for (int r = 0; r < rowCount; r++) {
                 int i = r % t;
