@@ -21,13 +21,13 @@ import static io.sparklora.core.engine.Blas.gemm;
  * whole blocks on OpenBLAS's two threads. The batched product this replaces ({@link Ops#bmm}) is libnd4j's own loop, not BLAS, and
  * computes every masked score too.
  * <p>
- * Shapes, per unit: q, o, dO, dQ [G·T, D]; k, v, dK, dV [T, D]; scores/probabilities, dP, dS [G·T, T], whose
- * columns past a block's visible keys the softmax kernels write (zeros), in per-thread slots; the softmax's row
- * statistics [G·T, 2] (max, 1/Σ), the only part kept for the backward pass; row dots [G·T]. The G query heads' and the blocks'
+ * Shapes, per unit: q, o, dO, dQ [G·T, D]; k, v, dK, dV [T, D]; scores/probabilities, dP, dS [G·T, T], whose columns
+ * past a block's visible keys the softmax kernels write (zeros), in per-thread slots; the softmax's row statistics
+ * [G·T, 2] (max, 1/Σ), the only part kept for the backward pass; row dots [G·T]. The G query heads' and the blocks'
  * contributions to dK and dV add up in a fixed order. float32 on the CPU only: {@link Fused} decides. The calls go
- * through JavaCPP's {@code openblas} (ND4J loads it and {@code openblas_nolapack}, two copies of OpenBLAS with
- * their own threads): through {@code openblas_nolapack} bench-small's attention products took 289-354 ms a step
- * against 163-202, alternating runs.
+ * through JavaCPP's {@code openblas} (ND4J loads it and {@code openblas_nolapack}, two copies of OpenBLAS with their
+ * own threads): through {@code openblas_nolapack} bench-small's attention products took 289-354 ms a step against
+ * 163-202, alternating runs.
  */
 final class CausalBlocks {
     static final int BLOCK = 64;
@@ -63,21 +63,17 @@ final class CausalBlocks {
         FloatPointer os = base(out);
         FloatBuffer pb = Fused.floats(scores);
         FloatBuffer sb = Fused.floats(stats);
-        int slots = scratchSlots(units);
         long start = StepProfiler.gemmStart();
-        EngineThreads.forEach(slots, slot -> {
-            for (int u = slot; u < units; u += slots) {
-                int unit = u;
-                scores(unit, slot, qs, ks, ps, scale);
-                SoftmaxKernels.causalSoftmax(unitRows(pb, slot), group * t, t, window, unitStats(sb, unit));
-                forEachBlock(unit, (row, m, keys, first) -> {
-                    for (int c = 0; c < keys; c += tile) { // O = P·V
-                        int n = Math.min(tile, keys - c);
-                        gemm(false, false, m, d, n, 1, at(ps, sOffset(slot, row) + c), t, at(vs, kOffset(unit, c)), d,
-                                c == 0 ? 0 : 1, at(os, qOffset(unit, row)), d);
-                    }
-                });
-            }
+        forEachUnit((slot, unit) -> {
+            scores(unit, slot, qs, ks, ps, scale);
+            SoftmaxKernels.causalSoftmax(unitRows(pb, slot), group * t, t, window, unitStats(sb, unit));
+            forEachBlock(unit, (row, m, keys, first) -> {
+                for (int c = 0; c < keys; c += tile) { // O = P·V
+                    int n = Math.min(tile, keys - c);
+                    gemm(false, false, m, d, n, 1, at(ps, sOffset(slot, row) + c), t, at(vs, kOffset(unit, c)), d,
+                            c == 0 ? 0 : 1, at(os, qOffset(unit, row)), d);
+                }
+            });
         });
         StepProfiler.gemmEnd(start);
     }
@@ -105,35 +101,31 @@ final class CausalBlocks {
         FloatBuffer sb = Fused.floats(stats);
         FloatBuffer dsb = Fused.floats(dScores);
         FloatBuffer rb = rowDots == null ? null : Fused.floats(rowDots);
-        int slots = scratchSlots(units);
+        int rows = group * t;
         long start = StepProfiler.gemmStart();
-        EngineThreads.forEach(slots, slot -> {
-            for (int u = slot; u < units; u += slots) {
-                int unit = u;
-                scores(unit, slot, qs, ks, ps, scale);
-                int rows = group * t;
-                SoftmaxKernels.causalProbs(unitRows(pb, slot), rows, t, window, unitStats(sb, unit));
-                forEachBlock(unit, (row, m, keys, first) -> {
-                    for (int c = 0; c < keys; c += tile) {
-                        int n = Math.min(tile, keys - c);
-                        gemm(true, false, n, d, m, 1, at(ps, sOffset(slot, row) + c), t, at(dos, qOffset(unit, row)),
-                                d, first ? 0 : 1, at(dvs, kOffset(unit, c)), d); // dV += Pᵀ·dO
-                        gemm(false, true, m, n, d, 1, at(dos, qOffset(unit, row)), d, at(vs, kOffset(unit, c)), d, 0,
-                                at(dss, sOffset(slot, row) + c), t); // dP = dO·Vᵀ
-                    }
-                });
-                SoftmaxKernels.softmaxBackward(unitRows(pb, slot), unitRows(dsb, slot),
-                        rb == null ? null : rb.slice(unit * rows, rows), rows, t, true);
-                forEachBlock(unit, (row, m, keys, first) -> {
-                    for (int c = 0; c < keys; c += tile) {
-                        int n = Math.min(tile, keys - c);
-                        gemm(false, false, m, d, n, scale, at(dss, sOffset(slot, row) + c), t, at(ks, kOffset(unit, c)),
-                                d, c == 0 ? 0 : 1, at(dqs, qOffset(unit, row)), d); // dQ = scale·dS·K
-                        gemm(true, false, n, d, m, scale, at(dss, sOffset(slot, row) + c), t,
-                                at(qs, qOffset(unit, row)), d, first ? 0 : 1, at(dks, kOffset(unit, c)), d); // dK += ·Q
-                    }
-                });
-            }
+        forEachUnit((slot, unit) -> {
+            scores(unit, slot, qs, ks, ps, scale);
+            SoftmaxKernels.causalProbs(unitRows(pb, slot), rows, t, window, unitStats(sb, unit));
+            forEachBlock(unit, (row, m, keys, first) -> {
+                for (int c = 0; c < keys; c += tile) {
+                    int n = Math.min(tile, keys - c);
+                    gemm(true, false, n, d, m, 1, at(ps, sOffset(slot, row) + c), t, at(dos, qOffset(unit, row)), d,
+                            first ? 0 : 1, at(dvs, kOffset(unit, c)), d); // dV += Pᵀ·dO
+                    gemm(false, true, m, n, d, 1, at(dos, qOffset(unit, row)), d, at(vs, kOffset(unit, c)), d, 0,
+                            at(dss, sOffset(slot, row) + c), t); // dP = dO·Vᵀ
+                }
+            });
+            SoftmaxKernels.softmaxBackward(unitRows(pb, slot), unitRows(dsb, slot),
+                    rb == null ? null : rb.slice(unit * rows, rows), rows, t, true);
+            forEachBlock(unit, (row, m, keys, first) -> {
+                for (int c = 0; c < keys; c += tile) {
+                    int n = Math.min(tile, keys - c);
+                    gemm(false, false, m, d, n, scale, at(dss, sOffset(slot, row) + c), t, at(ks, kOffset(unit, c)), d,
+                            c == 0 ? 0 : 1, at(dqs, qOffset(unit, row)), d); // dQ = scale·dS·K
+                    gemm(true, false, n, d, m, scale, at(dss, sOffset(slot, row) + c), t, at(qs, qOffset(unit, row)),
+                            d, first ? 0 : 1, at(dks, kOffset(unit, c)), d); // dK += scale·dSᵀ·Q
+                }
+            });
         });
         StepProfiler.gemmEnd(start);
     }
@@ -155,6 +147,20 @@ final class CausalBlocks {
     /** The [G·T, T] slots of the scores, P, dP and dS for this many units: one per thread that takes part. */
     static int scratchSlots(long units) {
         return (int) Math.min(EngineThreads.parallelism(), units);
+    }
+
+    private interface UnitWork {
+        void run(int slot, int unit);
+    }
+
+    /** Every unit, on the threads in turn: unit u on slot u mod slots, each slot one thread's scratch rows. */
+    private void forEachUnit(UnitWork work) {
+        int slots = scratchSlots(units);
+        EngineThreads.forEach(slots, slot -> {
+            for (int u = slot; u < units; u += slots) {
+                work.run(slot, u);
+            }
+        });
     }
 
     private interface BlockWork {

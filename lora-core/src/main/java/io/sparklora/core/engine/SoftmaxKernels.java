@@ -50,23 +50,13 @@ final class SoftmaxKernels {
             int len = i + 1 - lo;
             int base = r * t;
             scores.get(base + lo, a, 0, len);
-            int padded = (len + L - 1) / L * L;
-            Arrays.fill(a, len, padded, Float.NEGATIVE_INFINITY);
-            float max;
-            float inv;
             if (fromStats) {
-                max = stats.get(2 * r);
-                inv = stats.get(2 * r + 1);
-                expInPlace(a, padded, max);
+                int padded = padded(a, len);
+                expInPlace(a, padded, stats.get(2 * r));
+                scale(a, padded, stats.get(2 * r + 1));
             } else {
-                max = max(a, padded);
-                inv = 1f / expInPlace(a, padded, max);
-                if (stats != null) {
-                    stats.put(2 * r, max);
-                    stats.put(2 * r + 1, inv);
-                }
+                softmaxInPlace(a, len, stats, r);
             }
-            scale(a, padded, inv);
             Arrays.fill(out, 0, lo, 0f);
             System.arraycopy(a, 0, out, lo, len);
             Arrays.fill(out, i + 1, t, 0f);
@@ -156,9 +146,26 @@ final class SoftmaxKernels {
 
     /** Softmax of a[0, len) in place; a must have room for whole vectors past len. */
     static void softmaxInPlace(float[] a, int len) {
+        softmaxInPlace(a, len, null, 0);
+    }
+
+    /** As {@link #softmaxInPlace(float[], int)}, writing the row's max and 1/Σ to stats[2r, 2r + 1] when not null. */
+    private static void softmaxInPlace(float[] a, int len, FloatBuffer stats, int r) {
+        int padded = padded(a, len);
+        float max = max(a, padded);
+        float inv = 1f / expInPlace(a, padded, max);
+        if (stats != null) {
+            stats.put(2 * r, max);
+            stats.put(2 * r + 1, inv);
+        }
+        scale(a, padded, inv);
+    }
+
+    /** Fills a[len, whole vectors) with −∞, which exp takes to 0; returns that length. */
+    private static int padded(float[] a, int len) {
         int padded = (len + L - 1) / L * L;
         Arrays.fill(a, len, padded, Float.NEGATIVE_INFINITY);
-        scale(a, padded, 1f / expInPlace(a, padded, max(a, padded)));
+        return padded;
     }
 
     private static void scale(float[] a, int padded, float factor) {

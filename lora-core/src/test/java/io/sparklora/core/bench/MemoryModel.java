@@ -300,11 +300,9 @@ public final class MemoryModel {
             if (fused) { // the softmax's row max and 1/Σ; P only in its thread's slot while it is computed
                 get(slot + ".attn.softmax", b * kv, group * t, 2);
                 get("scratch.attn.scores.slots", CausalLm.attentionScratchSlots(b * kv), group * t, t);
-            } else {
+            } else { // the fused softmax masks by index: only this path has the mask constant
                 get(slot + ".attn.probs", b * kv, group * t, t);
-            }
-            if (!fused) {
-                constant("attn.mask.0." + t, group * t * t); // the fused softmax masks by index
+                constant("attn.mask.0." + t, group * t * t);
             }
             get("scratch.attn.context", b, heads, t, d);
         }
