@@ -32,6 +32,8 @@ def parse_args():
     ap.add_argument("--versus", choices=("peer", "full"), default="peer",
                     help="the second program: the PyTorch peer in the same mode, or our full fine-tuning step")
     ap.add_argument("--threads", type=int, required=True)
+    ap.add_argument("--openblas", choices=("system", "pthread", "openmp"), default="system",
+                    help="the peer's OpenBLAS build (peer_torch.py --openblas)")
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--pairs", type=int, default=6)
     ap.add_argument("--classpath", required=True, help="lora-core's test classpath (StepBench)")
@@ -90,7 +92,7 @@ def main(args):
         first = Turns(a, ours_argv(args, args.mode, base + ".ours.json"), base + ".ours.log")
         second = Turns(b, ["/usr/bin/python3", os.path.join(HERE, "peer_torch.py"), "--fixture", args.fixture,
                            "--threads", str(args.threads), "--warmup", str(args.warmup), "--mode", args.mode,
-                           "--serve", "--out", base + ".peer.json"], base + ".peer.log")
+                           "--openblas", args.openblas, "--serve", "--out", base + ".peer.json"], base + ".peer.log")
     else:
         a, b = "lora", "full"
         first = Turns(a, ours_argv(args, "lora", base + ".lora.json"), base + ".lora.log")
@@ -120,6 +122,7 @@ def main(args):
         "mode": args.mode,
         "versus": args.versus,
         "threads": args.threads,
+        "peer_openblas": args.openblas if args.versus == "peer" else None,
         "warmup": args.warmup,
         "pairs": pairs,
         f"median_ratio_{a}_over_{b}": ratio,

@@ -39,8 +39,6 @@ final class CausalAttention {
     private final Map<Integer, INDArray> masks = new HashMap<>();
     /** The slots whose last forward pass ran {@link CausalBlocks}: their backward pass must, too. */
     private final Set<String> blockSlots = new HashSet<>();
-    /** The per-thread [G·T, T] slots of the scores and probabilities (forward) or P (backward). */
-    private static final String SLOTS = "scratch.attn.scores.slots";
     private final boolean causal;
 
     CausalAttention(int heads, int kvHeads, int headDim, int slidingWindow, Rotary rotary, Buffers constants) {
@@ -122,8 +120,7 @@ final class CausalAttention {
             HeadLayoutKernels.toHeads(v, vh, null);
             long bk = b * kvHeads;
             INDArray stats = buf.get(slot + ".attn.softmax", bk, (long) group * t, 2);
-            INDArray scores = buf.get(SLOTS, CausalBlocks.scratchSlots(bk), (long) group * t, t);
-            new CausalBlocks(bk, group, t, headDim).forward(qh, kh, vh, scores, stats, context, scale, slidingWindow);
+            new CausalBlocks(bk, group, t, headDim).forward(qh, kh, vh, stats, context, scale, slidingWindow);
             HeadLayoutKernels.fromHeads(context, out4, null);
             StepProfiler.exit();
             return;
@@ -226,10 +223,7 @@ final class CausalAttention {
                 throw new IllegalStateException("causal attention's backward kernels refused the gradients' layout "
                         + "(dq " + dq.shapeInfoToString() + ") after its forward kernels kept no probabilities");
             }
-            // P, then dP and dS, of the units the threads are working on: two [G·T, T] slots each
             INDArray stats = buf.get(slot + ".attn.softmax", bk, gt, 2);
-            INDArray probs = buf.get(SLOTS, CausalBlocks.scratchSlots(bk), gt, t);
-            INDArray dScores = buf.get("scratch.attn.dscores.slots", CausalBlocks.scratchSlots(bk), gt, t);
             // dO per head, with the softmax backward's r_i = Σ_j P_ij·dP_ij = dO_i·O_i (a product over D, not T)
             // where the output was kept; else the softmax backward takes the sum over T itself
             INDArray rHeads = null;
@@ -239,8 +233,8 @@ final class CausalAttention {
             } else {
                 HeadLayoutKernels.toHeads(dOut4, dContext, null);
             }
-            new CausalBlocks(bk, group, t, headDim).backward(stats, dContext3, qh, kh, vh, rHeads, probs, dScores, dqh,
-                    dkh, dvh, scale, slidingWindow);
+            new CausalBlocks(bk, group, t, headDim).backward(stats, dContext3, qh, kh, vh, rHeads, dqh, dkh, dvh,
+                    scale, slidingWindow);
             HeadLayoutKernels.Rotation rotation = rotary == null ? null : rotary.rotation(t);
             HeadLayoutKernels.fromHeads(dqh, dq, rotation);
             HeadLayoutKernels.fromHeads(dkh, dk, rotation);

@@ -1,42 +1,43 @@
 package io.sparklora.core.engine;
 
-import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
 
-import static io.sparklora.core.engine.Blas.at;
-import static io.sparklora.core.engine.Blas.base;
-import static io.sparklora.core.engine.Blas.gemm;
-
 /**
  * Causal attention for the CPU: per unit u of B·Hkv (a batch row's key/value head and its G query heads), the scores
  * of each block of {@value #BLOCK} query rows against only the keys those rows can see (keys 0 … the block's last
- * row; at T = 256 that is 5/8 of the full [T, T] products), the causal softmax, and the products after it, as direct
- * BLAS calls on the arrays' memory. The units run on {@link EngineThreads}, each whole on one thread.
+ * row; at T = 256 that is 5/8 of the full [T, T] products), the causal softmax, and the products after it. The units
+ * run on {@link EngineThreads}, each whole on one thread, in that thread's {@link Scratch} on the Java heap: the
+ * unit's q, k, v (and dO) are copied in once, its products run there as {@link SmallGemm} calls, and its outputs are
+ * copied out once.
  * <p>
- * With more than one unit, every product is cut into tiles of at most 64·64·64 multiply-adds, which OpenBLAS runs
- * on the calling thread (above that size it spreads a call over its own thread pool, which serialises concurrent
- * callers): two Java threads of such tiles ran bench-small's score products at 53-55 GFLOP/s, against 34-47 for
- * whole blocks on OpenBLAS's two threads. The batched product this replaces ({@link Ops#bmm}) is libnd4j's own loop, not BLAS, and
+ * Why not BLAS: OpenBLAS spreads any product above 64·64·64 multiply-adds over its own thread pool, which
+ * serialises concurrent callers, so the threads each called it on tiles of that size, and a tile's packing and call
+ * cost as much as its arithmetic: two threads of tiles ran bench-small's attention products at 50-55 GFLOP/s
+ * (whole blocks on OpenBLAS's two threads 34-47), where {@link SmallGemm} runs a head's products at about 100 on one
+ * thread (AVX-512). The batched product of the ND4J path ({@link Ops#bmm}) is libnd4j's own loop, not BLAS, and
  * computes every masked score too.
  * <p>
- * Shapes, per unit: q, o, dO, dQ [G·T, D]; k, v, dK, dV [T, D]; scores/probabilities, dP, dS [G·T, T], whose columns
- * past a block's visible keys the softmax kernels write (zeros), in per-thread slots; the softmax's row statistics
- * [G·T, 2] (max, 1/Σ), the only part kept for the backward pass; row dots [G·T]. The G query heads' and the blocks'
- * contributions to dK and dV add up in a fixed order. float32 on the CPU only: {@link Fused} decides. The calls go
- * through JavaCPP's {@code openblas} (ND4J loads it and {@code openblas_nolapack}, two copies of OpenBLAS with their
- * own threads): through {@code openblas_nolapack} bench-small's attention products took 289-354 ms a step against
- * 163-202, alternating runs.
+ * Shapes, per unit: q, o, dO, dQ [G·T, D]; k, v, dK, dV [T, D]; Kᵀ, Vᵀ [D, T]; scores/probabilities, dP, dS
+ * [G·T, T], whose columns past a block's visible keys the softmax kernels write (zeros); the softmax's row
+ * statistics [G·T, 2] (max, 1/Σ), the only part kept for the backward pass; row dots [G·T]. The G query heads' and
+ * the blocks' contributions to dK and dV add up in a fixed order. float32 on the CPU only: {@link Fused} decides.
  */
 final class CausalBlocks {
     static final int BLOCK = 64;
+    /**
+     * Kᵀ's and Vᵀ's rows are T + 16 floats apart: at T = 256 rows 1 KB apart share a handful of L1 cache sets, and
+     * the score products ran at half speed.
+     */
+    private static final int TRANSPOSED_PAD = 16;
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final int units;
     private final int group;
     private final int t;
     private final int d;
-    private final int tile;
+    private final int ldT; // Kᵀ's and Vᵀ's row stride
 
     /** @param units B·Hkv; @param group query heads per key/value head; @param t sequence length; @param d head_dim */
     CausalBlocks(long units, int group, int t, int d) {
@@ -44,36 +45,34 @@ final class CausalBlocks {
         this.group = group;
         this.t = t;
         this.d = d;
-        // One unit has one thread: its whole-block products may as well run on OpenBLAS's threads.
-        this.tile = this.units == 1 ? t : (int) Math.max(8, Math.min(BLOCK, Blas.CALLER_THREAD_MNK / ((long) BLOCK * d)));
+        this.ldT = t + TRANSPOSED_PAD;
     }
 
     /**
      * out = P·V with P = causal softmax(scale·Q·Kᵀ) (sliding {@code window} when > 0). P lives only while its unit
-     * is worked on, in that thread's slot of {@code scores}; each row's softmax max and 1/Σ go to {@code stats},
-     * from which {@link #backward} rebuilds P bit for bit (2 floats a row kept instead of T).
-     * q, out [B·Hkv, G·T, D]; k, v [B·Hkv, T, D]; scores [{@link #scratchSlots}, G·T, T]; stats [B·Hkv, G·T, 2].
+     * is worked on, in its thread's scratch; each row's softmax max and 1/Σ go to {@code stats}, from which
+     * {@link #backward} rebuilds P bit for bit (2 floats a row kept instead of T).
+     * q, out [B·Hkv, G·T, D]; k, v [B·Hkv, T, D]; stats [B·Hkv, G·T, 2].
      */
-    void forward(INDArray q, INDArray k, INDArray v, INDArray scores, INDArray stats, INDArray out, double scale,
-                 int window) {
-        FloatPointer qs = base(q);
-        FloatPointer ks = base(k);
-        FloatPointer vs = base(v);
-        FloatPointer ps = base(scores);
-        FloatPointer os = base(out);
-        FloatBuffer pb = Fused.floats(scores);
+    void forward(INDArray q, INDArray k, INDArray v, INDArray stats, INDArray out, double scale, int window) {
+        FloatBuffer qb = Fused.floats(q);
+        FloatBuffer kb = Fused.floats(k);
+        FloatBuffer vb = Fused.floats(v);
+        FloatBuffer ob = Fused.floats(out);
         FloatBuffer sb = Fused.floats(stats);
+        int rows = group * t;
         long start = StepProfiler.gemmStart();
-        forEachUnit((slot, unit) -> {
-            scores(unit, slot, qs, ks, ps, scale);
-            SoftmaxKernels.causalSoftmax(unitRows(pb, slot), group * t, t, window, unitStats(sb, unit));
-            forEachBlock(unit, (row, m, keys, first) -> {
-                for (int c = 0; c < keys; c += tile) { // O = P·V
-                    int n = Math.min(tile, keys - c);
-                    gemm(false, false, m, d, n, 1, at(ps, sOffset(slot, row) + c), t, at(vs, kOffset(unit, c)), d,
-                            c == 0 ? 0 : 1, at(os, qOffset(unit, row)), d);
-                }
-            });
+        forEachUnit(unit -> {
+            Scratch s = SCRATCH.get().fit(rows, t, d, ldT);
+            qb.get(qOffset(unit), s.q, 0, rows * d);
+            kb.get(kOffset(unit), s.k, 0, t * d);
+            vb.get(kOffset(unit), s.v, 0, t * d);
+            transpose(s.k, s.kT);
+            scores(s, (float) scale);
+            SoftmaxKernels.causalSoftmax(FloatBuffer.wrap(s.p), rows, t, window, unitStats(sb, unit));
+            forEachBlock((row, m, keys, first) -> // O = P·V
+                    SmallGemm.gemm(false, m, d, keys, 1, s.p, row * t, t, s.v, 0, d, false, s.o, row * d, d));
+            ob.put(qOffset(unit), s.o, 0, rows * d);
         });
         StepProfiler.gemmEnd(start);
     }
@@ -82,85 +81,78 @@ final class CausalBlocks {
      * P again from scale·Q·Kᵀ and the forward pass's {@code stats} (one more score product per block, the price of
      * not keeping P), then dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P·(dP − rowDot) in place of dP, dQ = scale·dS·K,
      * dK = scale·dSᵀ·Q, where rowDot [B·Hkv, G·T] is each query row's dO·O (null: Σ_j P·dP, taken in the softmax
-     * backward). Shapes as {@link #forward}; probs and dScores [{@link #scratchSlots}, G·T, T]: a unit's P, dP and dS
-     * live only while its thread works on it, so the threads take the units in turn (unit u on slot u mod slots),
-     * each in its own slots.
+     * backward). Shapes as {@link #forward}.
      */
-    void backward(INDArray stats, INDArray dOut, INDArray q, INDArray k, INDArray v, INDArray rowDots,
-                  INDArray probs, INDArray dScores, INDArray dq, INDArray dk, INDArray dv, double scale, int window) {
-        FloatPointer ps = base(probs);
-        FloatPointer dos = base(dOut);
-        FloatPointer qs = base(q);
-        FloatPointer ks = base(k);
-        FloatPointer vs = base(v);
-        FloatPointer dss = base(dScores);
-        FloatPointer dqs = base(dq);
-        FloatPointer dks = base(dk);
-        FloatPointer dvs = base(dv);
-        FloatBuffer pb = Fused.floats(probs);
+    void backward(INDArray stats, INDArray dOut, INDArray q, INDArray k, INDArray v, INDArray rowDots, INDArray dq,
+                  INDArray dk, INDArray dv, double scale, int window) {
+        FloatBuffer dob = Fused.floats(dOut);
+        FloatBuffer qb = Fused.floats(q);
+        FloatBuffer kb = Fused.floats(k);
+        FloatBuffer vb = Fused.floats(v);
+        FloatBuffer dqb = Fused.floats(dq);
+        FloatBuffer dkb = Fused.floats(dk);
+        FloatBuffer dvb = Fused.floats(dv);
         FloatBuffer sb = Fused.floats(stats);
-        FloatBuffer dsb = Fused.floats(dScores);
         FloatBuffer rb = rowDots == null ? null : Fused.floats(rowDots);
         int rows = group * t;
+        float alpha = (float) scale;
         long start = StepProfiler.gemmStart();
-        forEachUnit((slot, unit) -> {
-            scores(unit, slot, qs, ks, ps, scale);
-            SoftmaxKernels.causalProbs(unitRows(pb, slot), rows, t, window, unitStats(sb, unit));
-            forEachBlock(unit, (row, m, keys, first) -> {
-                for (int c = 0; c < keys; c += tile) {
-                    int n = Math.min(tile, keys - c);
-                    gemm(true, false, n, d, m, 1, at(ps, sOffset(slot, row) + c), t, at(dos, qOffset(unit, row)), d,
-                            first ? 0 : 1, at(dvs, kOffset(unit, c)), d); // dV += Pᵀ·dO
-                    gemm(false, true, m, n, d, 1, at(dos, qOffset(unit, row)), d, at(vs, kOffset(unit, c)), d, 0,
-                            at(dss, sOffset(slot, row) + c), t); // dP = dO·Vᵀ
-                }
+        forEachUnit(unit -> {
+            Scratch s = SCRATCH.get().fit(rows, t, d, ldT);
+            qb.get(qOffset(unit), s.q, 0, rows * d);
+            kb.get(kOffset(unit), s.k, 0, t * d);
+            vb.get(kOffset(unit), s.v, 0, t * d);
+            dob.get(qOffset(unit), s.dO, 0, rows * d);
+            transpose(s.k, s.kT);
+            transpose(s.v, s.vT);
+            scores(s, alpha);
+            SoftmaxKernels.causalProbs(FloatBuffer.wrap(s.p), rows, t, window, unitStats(sb, unit));
+            forEachBlock((row, m, keys, first) -> {
+                // dV += Pᵀ·dO over the blocks (the first block sees every key, so it starts the sum)
+                SmallGemm.gemm(true, keys, d, m, 1, s.p, row * t, t, s.dO, row * d, d, !first, s.dv, 0, d);
+                // dP = dO·Vᵀ
+                SmallGemm.gemm(false, m, keys, d, 1, s.dO, row * d, d, s.vT, 0, ldT, false, s.ds, row * t, t);
             });
-            SoftmaxKernels.softmaxBackward(unitRows(pb, slot), unitRows(dsb, slot),
+            SoftmaxKernels.softmaxBackward(FloatBuffer.wrap(s.p), FloatBuffer.wrap(s.ds),
                     rb == null ? null : rb.slice(unit * rows, rows), rows, t, true);
-            forEachBlock(unit, (row, m, keys, first) -> {
-                for (int c = 0; c < keys; c += tile) {
-                    int n = Math.min(tile, keys - c);
-                    gemm(false, false, m, d, n, scale, at(dss, sOffset(slot, row) + c), t, at(ks, kOffset(unit, c)), d,
-                            c == 0 ? 0 : 1, at(dqs, qOffset(unit, row)), d); // dQ = scale·dS·K
-                    gemm(true, false, n, d, m, scale, at(dss, sOffset(slot, row) + c), t, at(qs, qOffset(unit, row)),
-                            d, first ? 0 : 1, at(dks, kOffset(unit, c)), d); // dK += scale·dSᵀ·Q
-                }
+            forEachBlock((row, m, keys, first) -> {
+                // dQ = scale·dS·K
+                SmallGemm.gemm(false, m, d, keys, alpha, s.ds, row * t, t, s.k, 0, d, false, s.o, row * d, d);
+                // dK += scale·dSᵀ·Q
+                SmallGemm.gemm(true, keys, d, m, alpha, s.ds, row * t, t, s.q, row * d, d, !first, s.dk, 0, d);
             });
+            dqb.put(qOffset(unit), s.o, 0, rows * d);
+            dkb.put(kOffset(unit), s.dk, 0, t * d);
+            dvb.put(kOffset(unit), s.dv, 0, t * d);
         });
         StepProfiler.gemmEnd(start);
     }
 
     /**
-     * S = scale·Q·Kᵀ of unit u into the slot's [G·T, T] rows, each block against only the keys it sees: the same
-     * calls in the forward and the backward pass, so the same scores bit for bit.
+     * S = scale·Q·Kᵀ of the unit in {@code s} into its [G·T, T] rows, each block against only the keys it sees: the
+     * same calls in the forward and the backward pass, so the same scores bit for bit.
      */
-    private void scores(int u, int slot, FloatPointer qs, FloatPointer ks, FloatPointer ss, double scale) {
-        forEachBlock(u, (row, m, keys, first) -> {
-            for (int c = 0; c < keys; c += tile) {
-                int n = Math.min(tile, keys - c);
-                gemm(false, true, m, n, d, scale, at(qs, qOffset(u, row)), d, at(ks, kOffset(u, c)), d, 0,
-                        at(ss, sOffset(slot, row) + c), t);
-            }
-        });
+    private void scores(Scratch s, float scale) {
+        forEachBlock((row, m, keys, first) ->
+                SmallGemm.gemm(false, m, keys, d, scale, s.q, row * d, d, s.kT, 0, ldT, false, s.p, row * t, t));
     }
 
-    /** The [G·T, T] slots of the scores, P, dP and dS for this many units: one per thread that takes part. */
-    static int scratchSlots(long units) {
-        return (int) Math.min(EngineThreads.parallelism(), units);
+    /** [T, D] → [D, T], rows {@link #ldT} apart. */
+    private void transpose(float[] x, float[] xT) {
+        for (int i = 0; i < t; i++) {
+            for (int c = 0; c < d; c++) {
+                xT[c * ldT + i] = x[i * d + c];
+            }
+        }
     }
 
     private interface UnitWork {
-        void run(int slot, int unit);
+        void run(int unit);
     }
 
-    /** Every unit, on the threads in turn: unit u on slot u mod slots, each slot one thread's scratch rows. */
+    /** Every unit, spread over the engine's threads, each unit whole on one thread. */
     private void forEachUnit(UnitWork work) {
-        int slots = scratchSlots(units);
-        EngineThreads.forEach(slots, slot -> {
-            for (int u = slot; u < units; u += slots) {
-                work.run(slot, u);
-            }
-        });
+        EngineThreads.forEach(units, work::run);
     }
 
     private interface BlockWork {
@@ -168,31 +160,25 @@ final class CausalBlocks {
          * @param row   the block's first row within the unit's [G·T] query rows
          * @param m     its rows
          * @param keys  the keys they see, 0 … keys − 1
-         * @param first the unit's first block: a sum over the unit's blocks starts here (beta 0)
+         * @param first the unit's first block: a sum over the unit's blocks starts here
          */
-        void run(long row, int m, int keys, boolean first);
+        void run(int row, int m, int keys, boolean first);
     }
 
     /**
      * Every block of one unit, from its last (which sees every key, so a sum it starts covers all of dK and dV) to
      * its first, query head by query head.
      */
-    private void forEachBlock(int u, BlockWork work) {
+    private void forEachBlock(BlockWork work) {
         int lastBlockStart = (t - 1) / BLOCK * BLOCK;
         boolean first = true;
         for (int g = 0; g < group; g++) {
             for (int r0 = lastBlockStart; r0 >= 0; r0 -= BLOCK) {
                 int m = Math.min(BLOCK, t - r0);
-                work.run((long) g * t + r0, m, r0 + m, first);
+                work.run(g * t + r0, m, r0 + m, first);
                 first = false;
             }
         }
-    }
-
-    /** Unit u's [G·T, T] rows of a [B·Hkv, G·T, T] buffer. */
-    private FloatBuffer unitRows(FloatBuffer all, int u) {
-        int size = group * t * t;
-        return all.slice(u * size, size);
     }
 
     /** Unit u's [G·T, 2] row statistics. */
@@ -201,15 +187,53 @@ final class CausalBlocks {
         return all.slice(u * size, size);
     }
 
-    private long qOffset(int u, long row) {
-        return ((long) u * group * t + row) * d;
+    private int qOffset(int u) {
+        return Math.toIntExact((long) u * group * t * d);
     }
 
-    private long kOffset(int u, long row) {
-        return ((long) u * t + row) * d;
+    private int kOffset(int u) {
+        return Math.toIntExact((long) u * t * d);
     }
 
-    private long sOffset(int u, long row) {
-        return ((long) u * group * t + row) * t;
+    /**
+     * One thread's arrays for the unit it works on, grown to the largest unit it has seen and then reused: the
+     * unit's q, k, v, dO, Kᵀ, Vᵀ; P [G·T, T] and dP/dS; o (the forward's output, the backward's dQ), dK and dV.
+     * On the Java heap (2·G·T·T + 3·G·T·D + 4·T·D + 2·D·(T + 16) floats), where {@link SmallGemm} runs fastest.
+     */
+    private static final class Scratch {
+        float[] q = new float[0];
+        float[] dO = q;
+        float[] o = q;
+        float[] k = q;
+        float[] v = q;
+        float[] kT = q;
+        float[] vT = q;
+        float[] dk = q;
+        float[] dv = q;
+        float[] p = q;
+        float[] ds = q;
+
+        Scratch fit(int rows, int t, int d, int ldT) {
+            if (q.length < rows * d) {
+                q = new float[rows * d];
+                dO = new float[rows * d];
+                o = new float[rows * d];
+            }
+            if (k.length < t * d) {
+                k = new float[t * d];
+                v = new float[t * d];
+                dk = new float[t * d];
+                dv = new float[t * d];
+            }
+            if (kT.length < d * ldT) {
+                kT = new float[d * ldT];
+                vT = new float[d * ldT];
+            }
+            if (p.length < rows * t) {
+                p = new float[rows * t];
+                ds = new float[rows * t];
+            }
+            return this;
+        }
     }
 }

@@ -90,11 +90,6 @@ public final class CausalLm implements AutoCloseable {
         return Fused.available();
     }
 
-    /** The [G·T, T] per-thread slots causal attention keeps on the kernel path (scores and P; dP and dS), for B·Hkv units. */
-    public static int attentionScratchSlots(long units) {
-        return CausalBlocks.scratchSlots(units);
-    }
-
     public static CausalLm build(BaseModel base, LoraPlan plan, EngineSpec spec) {
         if (base.config().family().isEncoder()) {
             throw new IllegalArgumentException(base.config().modelType() + " is an encoder: use SequenceClassifier");

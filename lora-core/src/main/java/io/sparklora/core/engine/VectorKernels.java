@@ -101,6 +101,10 @@ final class VectorKernels {
             Arrays.fill(angles, 0.5f);
             rotations[s] = new HeadLayoutKernels.Rotation(angles, angles);
         }
+        int[] gm = {5, 8}; // attention's small products: rows of c (a block and a row), its columns (the block's
+        int[] gn = {SmallGemm.PANEL + L + 3, 2 * SmallGemm.PANEL}; // vectors, one vector, floats), the sum's length
+        int[] gk = {3, 8};
+        float[] g = new float[40 * SmallGemm.PANEL]; // a and b from 0, c after them
         int[] targets = {1, -1, 2, 0, 1}; // a batch's targets, a chunk of rows starting anywhere in them
         double[][] losses = {new double[1], new double[2], new double[3]};
         for (int c = 0; c < calls; c++) {
@@ -123,6 +127,9 @@ final class VectorKernels {
                 SoftmaxKernels.causalProbs(a[2], t[s], t[s], c % 4 < 2 ? 0 : 3, a[3]);
             }
             SoftmaxKernels.softmaxBackward(a[4], a[5], c % 3 == 2 ? null : a[3], t[s], t[s], c % 4 < 2);
+            int cOffset = gk[s] * Math.max(gm[s], gn[s]);
+            SmallGemm.gemm(c % 2 == 1, gm[s], gn[s], gk[s], 0.5f, g, 0, c % 2 == 1 ? gm[s] : gk[s], g, 0, gn[s],
+                    c % 4 >= 2, g, cOffset, gn[s]);
             a[5].put(0, a[0], 0, 3 * n[s]);
             int chunkRows = 1 + c % 3;
             SoftmaxKernels.crossEntropy(a[5], chunkRows, n[s], targets, c % 5 % (6 - chunkRows), losses[chunkRows - 1],

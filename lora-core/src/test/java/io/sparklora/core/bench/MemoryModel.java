@@ -297,9 +297,8 @@ public final class MemoryModel {
             if (c.family() == ModelFamily.LLAMA) {
                 rotary(b, heads, kv, d);
             }
-            if (fused) { // the softmax's row max and 1/Σ; P only in its thread's slot while it is computed
+            if (fused) { // the softmax's row max and 1/Σ; P only in its thread's heap scratch while it is computed
                 get(slot + ".attn.softmax", b * kv, group * t, 2);
-                get("scratch.attn.scores.slots", CausalLm.attentionScratchSlots(b * kv), group * t, t);
             } else { // the fused softmax masks by index: only this path has the mask constant
                 get(slot + ".attn.probs", b * kv, group * t, t);
                 constant("attn.mask.0." + t, group * t * t);
@@ -326,10 +325,7 @@ public final class MemoryModel {
             long group = heads / kv;
             get("scratch.attn.context", b, heads, t, d);
             get("scratch.attn.dv", b, kv, t, d);
-            if (fused) { // one [G·T, T] slot per thread at work for P (rebuilt), one for dP and dS
-                get("scratch.attn.scores.slots", CausalLm.attentionScratchSlots(b * kv), group * t, t);
-                get("scratch.attn.dscores.slots", CausalLm.attentionScratchSlots(b * kv), group * t, t);
-            } else {
+            if (!fused) { // the kernels keep P (rebuilt), dP and dS in their thread's heap scratch
                 get("scratch.attn.dscores", b * kv, group * t, t);
             }
             if (outputKept && !fused) { // the row dots dO·O (HeadLayoutKernels take them as they copy dO per head)
