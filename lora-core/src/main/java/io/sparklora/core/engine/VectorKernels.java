@@ -105,6 +105,7 @@ final class VectorKernels {
         int[] gn = {SmallGemm.PANEL + L + 3, 2 * SmallGemm.PANEL}; // vectors, one vector, floats), the sum's length
         int[] gk = {3, 8};
         float[] g = new float[40 * SmallGemm.PANEL]; // a and b from 0, c after them
+        float[] heap = new float[t[1] * t[1]];
         int[] targets = {1, -1, 2, 0, 1}; // a batch's targets, a chunk of rows starting anywhere in them
         double[][] losses = {new double[1], new double[2], new double[3]};
         for (int c = 0; c < calls; c++) {
@@ -127,6 +128,12 @@ final class VectorKernels {
                 SoftmaxKernels.causalProbs(a[2], t[s], t[s], c % 4 < 2 ? 0 : 3, a[3]);
             }
             SoftmaxKernels.softmaxBackward(a[4], a[5], c % 3 == 2 ? null : a[3], t[s], t[s], c % 4 < 2);
+            // attention's softmax runs on heap buffers (CausalBlocks): a first heap FloatBuffer in a step would
+            // invalidate every kernel compiled while the direct one was the only FloatBuffer loaded
+            SoftmaxKernels.causalSoftmax(FloatBuffer.wrap(heap), t[s], t[s], c % 4 < 2 ? 0 : 3, a[3]);
+            SoftmaxKernels.causalProbs(FloatBuffer.wrap(heap), t[s], t[s], c % 4 < 2 ? 0 : 3, a[3]);
+            SoftmaxKernels.softmaxBackward(FloatBuffer.wrap(heap), FloatBuffer.wrap(g), c % 3 == 2 ? null : a[3],
+                    t[s], t[s], true);
             int cOffset = gk[s] * Math.max(gm[s], gn[s]);
             SmallGemm.gemm(c % 2 == 1, gm[s], gn[s], gk[s], 0.5f, g, 0, c % 2 == 1 ? gm[s] : gk[s], g, 0, gn[s],
                     c % 4 >= 2, g, cOffset, gn[s]);
