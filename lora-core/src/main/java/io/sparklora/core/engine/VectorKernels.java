@@ -101,10 +101,13 @@ final class VectorKernels {
             Arrays.fill(angles, 0.5f);
             rotations[s] = new HeadLayoutKernels.Rotation(angles, angles);
         }
-        int[] gm = {5, 8}; // attention's small products: rows of c (a block and a row), its columns (the block's
-        int[] gn = {SmallGemm.PANEL + L + 3, 2 * SmallGemm.PANEL}; // vectors, one vector, floats), the sum's length
-        int[] gk = {3, 8};
-        float[] g = new float[40 * SmallGemm.PANEL]; // a and b from 0, c after them
+        // attention's small products: rows of c (blocks of 4 and a row), its columns (panels, one vector, floats),
+        // the sum's length; 4 blocks a call, so that C2 compiles the block before the warm-up ends (with one, it
+        // came during the first step, which ran the block in C1, boxing every vector: 100+ MB of young generation)
+        int[] gm = {9, 8};
+        int[] gn = {2 * SmallGemm.PANEL + L + 3, 2 * SmallGemm.PANEL};
+        int[] gk = {5, 16};
+        float[] g = new float[100 * SmallGemm.PANEL]; // a and b from 0, c after them
         float[] heap = new float[t[1] * t[1]];
         int[] targets = {1, -1, 2, 0, 1}; // a batch's targets, a chunk of rows starting anywhere in them
         double[][] losses = {new double[1], new double[2], new double[3]};
