@@ -16,6 +16,9 @@
 # Every figure is a ratio or utilisation from this run (medians after warm-up): the machine may be shared and noisy.
 # Usage: deploy/bench.sh [--quick] [--skip-peer] [--skip-spark] [--skip-memory] [--offline]
 #   BENCH_THREADS=N sets the thread count (default all cores); --offline runs Maven with -o.
+#   BENCH_PEER_OPENBLAS=openmp|pthread|system: the peer's OpenBLAS build (default openmp, its fastest: with the
+#   pthread build, torch's OpenMP pool and OpenBLAS's own pool spin against each other, and on 2 cores the peer's
+#   bench-small step took 1.76-1.86 s against 0.85 s on the OpenMP build, which shares torch's pool).
 #   --quick: fewer repetitions, and no qwen2-0.5b memory run without checkpointing (the largest, slowest one).
 # The peer needs Debian's python3-torch; deploy/bench/install-peer.sh installs it (root or sudo).
 set -euo pipefail
@@ -34,6 +37,7 @@ for arg in "$@"; do
   esac
 done
 threads=${BENCH_THREADS:-$(nproc)}
+peer_openblas=${BENCH_PEER_OPENBLAS:-openmp}
 reps=5 warmup=2
 # gpt2-small: one step is 20-40 s on 2 cores, so one warm-up (it allocates the engine's buffers) and few timed steps
 big_reps=2 big_warmup=1
@@ -88,7 +92,7 @@ if ! $skip_peer; then
     read -r w r < <(shape_reps "$shape")
     for mode in lora full; do
       /usr/bin/python3 deploy/bench/peer_torch.py --fixture "$out/fixtures/$shape" --threads "$threads" \
-        --warmup "$w" --reps "$r" --mode "$mode" --out "$out/peer-$shape-$mode.json"
+        --warmup "$w" --reps "$r" --mode "$mode" --openblas "$peer_openblas" --out "$out/peer-$shape-$mode.json"
     done
   done
 fi
@@ -105,7 +109,8 @@ if ! $skip_peer; then
   for shape in bench-small gpt2-small; do
     n=$pairs; [[ $shape == gpt2-small ]] && n=$big_pairs
     /usr/bin/python3 deploy/bench/pair.py --fixture "$out/fixtures/$shape" --mode lora --threads "$threads" \
-      --warmup 1 --pairs "$n" --classpath "$core_cp" --out "$out/pair-$shape-lora.json" | tail -1
+      --warmup 1 --pairs "$n" --openblas "$peer_openblas" --classpath "$core_cp" --out "$out/pair-$shape-lora.json" \
+      | tail -1
   done
 fi
 

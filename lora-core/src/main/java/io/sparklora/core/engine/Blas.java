@@ -15,8 +15,9 @@ import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
  * Why not {@code Nd4j.gemm}: on bench-small's [1024, 512]·[512, 512] projections it ran at 104-119 GFLOP/s where
  * the same OpenBLAS called directly ran at 129-153, the same arrays in the same JVM, alternating calls (about
  * 0.6 ms of ND4J's own work around each 4 ms product); on [1024, 512]·[512, 6144] the two were within 3%.
- * The calls go through JavaCPP's {@code openblas}, as {@link CausalBlocks}' do, so all of a step's products
- * share one OpenBLAS thread pool (ND4J loads a second copy, {@code openblas_nolapack}, with its own).
+ * The calls go through JavaCPP's {@code openblas}, so all of a step's BLAS products share one OpenBLAS thread pool
+ * (ND4J loads a second copy, {@code openblas_nolapack}, with its own): through {@code openblas_nolapack},
+ * bench-small's attention products (then OpenBLAS tiles) took 289-354 ms a step against 163-202, alternating runs.
  */
 final class Blas {
     /** OpenBLAS 0.3.19 runs a gemm of at most 65536·4 multiply-adds on its caller's thread (interface/gemm.c). */

@@ -11,7 +11,7 @@ import java.nio.FloatBuffer;
 
 /**
  * Decides, per call, whether a pass runs as one of {@link VectorKernels}' fused loops (causal attention as
- * {@link CausalBlocks}' BLAS calls, a matrix product as {@link Blas}' direct sgemm) or as the ND4J operations it
+ * {@link CausalBlocks}' heads in {@link SmallGemm}, a matrix product as {@link Blas}' direct sgemm) or as the ND4J operations it
  * replaces. The kernels run when this JVM has Java's
  * Vector API ({@code --add-modules jdk.incubator.vector}, which the launchers and the build pass), ND4J's backend is
  * the CPU, the arrays are float32 and C-order contiguous, and {@code -Dsparklora.engine.vectorKernels=false} has not

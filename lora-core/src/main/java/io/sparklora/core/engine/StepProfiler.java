@@ -7,8 +7,8 @@ import java.util.Map;
  * Where a step's time goes, by part of the model, split into matrix products (BLAS gemm, batched or not) and
  * everything else. Off unless {@link #start()} is called: each part then costs two clock reads. Profiles one thread's
  * engine at a time (the benchmark's), never a production run. Causal attention on the CPU ({@link CausalBlocks})
- * runs its products and the softmax between them head by head on several threads: its gemm time includes that
- * softmax.
+ * runs its products ({@link SmallGemm}, not BLAS) and the softmax between them head by head on several threads:
+ * its gemm time includes that softmax and the copies of each head in and out.
  */
 public final class StepProfiler {
     /** The parts of a step. */
