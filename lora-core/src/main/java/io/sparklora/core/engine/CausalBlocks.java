@@ -15,7 +15,7 @@ import java.nio.FloatBuffer;
  * Why not BLAS: OpenBLAS spreads any product above 64·64·64 multiply-adds over its own thread pool, which
  * serialises concurrent callers, so the threads each called it on tiles of that size, and a tile's packing and call
  * cost as much as its arithmetic: two threads of tiles ran bench-small's attention products at 50-55 GFLOP/s
- * (whole blocks on OpenBLAS's two threads 34-47), where {@link SmallGemm} runs a head's products at about 100 on one
+ * (whole blocks on OpenBLAS's two threads 34-47), where {@link SmallGemm} runs a head's products at 90-93 on one
  * thread (AVX-512). The batched product of the ND4J path ({@link Ops#bmm}) is libnd4j's own loop, not BLAS, and
  * computes every masked score too.
  * <p>

@@ -9,8 +9,9 @@ import static io.sparklora.core.engine.VectorMath.F;
  * Java's Vector API, on the calling thread: no BLAS call, packing or thread hand-off per product. Register-blocked
  * as a BLAS micro-kernel is, 4 rows of C by 4 vectors (2 where a vector holds 8 floats, for the 16 registers of
  * AVX2), one broadcast of a times the vectors of a row of b per step of the sum. On one thread of the build machine
- * (AVX-512) [64, 64]·[64, 64] ran at 104-108 GFLOP/s on heap arrays, against 46-58 for OpenBLAS's sgemm on the same
- * shape (and 65-77 for this kernel on direct buffers, hence the heap).
+ * (AVX-512) a head's [64, 64]·[64, 256] and [256, 64]ᵀ·[64, 64] ran at 90-93 GFLOP/s, against 46-58 for OpenBLAS's
+ * sgemm on the 64·64·64 tiles it runs on its caller's thread (58 with 8-float vectors; 65-77 for this kernel on
+ * direct buffers, hence the heap).
  * <p>
  * Every element of c is one lane's chain of fused multiply-adds over k in order, c + Σ (alpha·a)·b starting from c
  * (accumulate) or from 0: the same bits whatever the vector width, the blocking or the thread, so the tails, which

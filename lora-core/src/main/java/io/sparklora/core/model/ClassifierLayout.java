@@ -13,6 +13,41 @@ public interface ClassifierLayout extends ModelLayout {
     /** The modules_to_save this family's SEQ_CLS adapter config names, so that PEFT saves and restores the head. */
     List<String> peftModulesToSave();
 
+    /** The LayerNorm after the embeddings. */
+    String embeddingNorm();
+
+    /** Layer i's LayerNorm after the attention's output dense (post-LN, as BERT's and DeBERTa's layers are). */
+    String attentionNorm(int i);
+
+    /** Layer i's LayerNorm after the MLP's output dense. */
+    String outputNorm(int i);
+
+    /**
+     * The embedding LayerNorm's shapes and every layer's, in the checkpoint's order: query, key, value and the
+     * attention's output dense ({@link #layerModules} 0-3), its LayerNorm, the intermediate and output dense (4-5),
+     * their LayerNorm.
+     */
+    default void putNormAndLayerShapes(LinkedHashMap<String, long[]> shapes) {
+        putNorm(shapes, embeddingNorm());
+        for (int i = 0; i < config().numLayers(); i++) {
+            List<LinearModule> m = layerModules(i);
+            for (LinearModule lin : m.subList(0, 4)) {
+                Gpt2Layout.putLinear(shapes, lin);
+            }
+            putNorm(shapes, attentionNorm(i));
+            for (LinearModule lin : m.subList(4, 6)) {
+                Gpt2Layout.putLinear(shapes, lin);
+            }
+            putNorm(shapes, outputNorm(i));
+        }
+    }
+
+    /** A LayerNorm's weight and bias, each [hidden]. */
+    default void putNorm(LinkedHashMap<String, long[]> shapes, String norm) {
+        shapes.put(norm + ".weight", new long[] {config().hiddenSize()});
+        shapes.put(norm + ".bias", new long[] {config().hiddenSize()});
+    }
+
     @Override
     default LinkedHashMap<String, long[]> headShapes() {
         LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();

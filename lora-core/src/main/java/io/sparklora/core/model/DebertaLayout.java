@@ -49,6 +49,7 @@ public record DebertaLayout(ModelConfig config) implements ClassifierLayout {
                 : Optional.empty();
     }
 
+    @Override
     public String embeddingNorm() {
         return PREFIX + "embeddings.LayerNorm";
     }
@@ -62,10 +63,12 @@ public record DebertaLayout(ModelConfig config) implements ClassifierLayout {
         return settings().normRelEmbeddings() ? Optional.of(PREFIX + "encoder.LayerNorm") : Optional.empty();
     }
 
+    @Override
     public String attentionNorm(int i) {
         return layer(i) + "attention.output.LayerNorm";
     }
 
+    @Override
     public String outputNorm(int i) {
         return layer(i) + "output.LayerNorm";
     }
@@ -77,26 +80,10 @@ public record DebertaLayout(ModelConfig config) implements ClassifierLayout {
         shapes.put(wordEmbeddings(), new long[] {config.vocabSize(), h});
         positionEmbeddings().ifPresent(p -> shapes.put(p, new long[] {config.maxPositions(), h}));
         tokenTypeEmbeddings().ifPresent(t -> shapes.put(t, new long[] {config.encoderConfig().typeVocabSize(), h}));
-        putNorm(shapes, embeddingNorm());
-        for (int i = 0; i < config.numLayers(); i++) {
-            List<LinearModule> m = layerModules(i);
-            for (LinearModule lin : m.subList(0, 4)) {
-                Gpt2Layout.putLinear(shapes, lin);
-            }
-            putNorm(shapes, attentionNorm(i));
-            for (LinearModule lin : m.subList(4, 6)) {
-                Gpt2Layout.putLinear(shapes, lin);
-            }
-            putNorm(shapes, outputNorm(i));
-        }
+        putNormAndLayerShapes(shapes);
         shapes.put(relEmbeddings(), new long[] {settings().relEmbeddingRows(), h});
         relEmbeddingNorm().ifPresent(n -> putNorm(shapes, n));
         return shapes;
-    }
-
-    private void putNorm(LinkedHashMap<String, long[]> shapes, String norm) {
-        shapes.put(norm + ".weight", new long[] {config.hiddenSize()});
-        shapes.put(norm + ".bias", new long[] {config.hiddenSize()});
     }
 
     /** query_proj, key_proj, value_proj, attention.output.dense, intermediate.dense, output.dense of layer i. */

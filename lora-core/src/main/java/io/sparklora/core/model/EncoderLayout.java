@@ -53,14 +53,17 @@ public record EncoderLayout(ModelConfig config) implements ClassifierLayout {
         return prefix() + "embeddings.token_type_embeddings.weight";
     }
 
+    @Override
     public String embeddingNorm() {
         return prefix() + "embeddings.LayerNorm";
     }
 
+    @Override
     public String attentionNorm(int i) {
         return layer(i) + "attention.output.LayerNorm";
     }
 
+    @Override
     public String outputNorm(int i) {
         return layer(i) + "output.LayerNorm";
     }
@@ -72,27 +75,11 @@ public record EncoderLayout(ModelConfig config) implements ClassifierLayout {
         shapes.put(wordEmbeddings(), new long[] {config.vocabSize(), h});
         shapes.put(positionEmbeddings(), new long[] {config.maxPositions(), h});
         shapes.put(tokenTypeEmbeddings(), new long[] {config.encoderConfig().typeVocabSize(), h});
-        putNorm(shapes, embeddingNorm());
-        for (int i = 0; i < config.numLayers(); i++) {
-            List<LinearModule> m = layerModules(i);
-            for (LinearModule lin : m.subList(0, 4)) {
-                Gpt2Layout.putLinear(shapes, lin);
-            }
-            putNorm(shapes, attentionNorm(i));
-            for (LinearModule lin : m.subList(4, 6)) {
-                Gpt2Layout.putLinear(shapes, lin);
-            }
-            putNorm(shapes, outputNorm(i));
-        }
+        putNormAndLayerShapes(shapes);
         if (bert()) {
             Gpt2Layout.putLinear(shapes, pooler().orElseThrow());
         }
         return shapes;
-    }
-
-    private void putNorm(LinkedHashMap<String, long[]> shapes, String norm) {
-        shapes.put(norm + ".weight", new long[] {config.hiddenSize()});
-        shapes.put(norm + ".bias", new long[] {config.hiddenSize()});
     }
 
     /** query, key, value, attention.output.dense, intermediate.dense, output.dense of layer i. */
