@@ -63,4 +63,23 @@ public final class RunSummary {
         }
         HadoopFiles.writeString(layout.metrics(), sb.toString(), conf);
     }
+
+    /** What a run that finished did, as its summary.json reports it beside status "succeeded". */
+    record Succeeded(long rounds, long resumedFromRound, long skippedRounds, double finalTrainLoss,
+                     double tokensPerSecond, double wallSeconds, int trainableParameters, String adapterPath,
+                     long adapterBytes, String baseFingerprint) {
+        void putInto(Map<String, Object> summary) {
+            summary.put("status", SUCCEEDED);
+            summary.put("rounds", rounds);
+            summary.put("resumed_from_round", resumedFromRound);
+            summary.put("skipped_rounds", skippedRounds);
+            summary.put("final_train_loss", finalTrainLoss);
+            summary.put("tokens_per_second", tokensPerSecond);
+            summary.put("wall_seconds", wallSeconds);
+            summary.put("trainable_parameters", trainableParameters);
+            summary.put("adapter_path", adapterPath);
+            summary.put("adapter_bytes", adapterBytes);
+            summary.put("base_fingerprint", baseFingerprint);
+        }
+    }
 }

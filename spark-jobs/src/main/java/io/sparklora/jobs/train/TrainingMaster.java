@@ -221,17 +221,8 @@ public final class TrainingMaster {
         PeftAdapter adapter = new PeftAdapter(plan.config(), theta, config.model().path(), baseFingerprint);
         long adapterBytes = AdapterPublisher.publish(layout, adapter, plan, modelConfig.family(), hadoop, faults);
         RunSummary.writeMetrics(layout, metrics, hadoop);
-        summary.put("status", RunSummary.SUCCEEDED);
-        summary.put("rounds", rounds);
-        summary.put("resumed_from_round", start);
-        summary.put("skipped_rounds", skipped);
-        summary.put("final_train_loss", lastLoss);
-        summary.put("tokens_per_second", tokensPerSecond);
-        summary.put("wall_seconds", progress.seconds());
-        summary.put("trainable_parameters", plan.layout().size());
-        summary.put("adapter_path", layout.adapter().toString());
-        summary.put("adapter_bytes", adapterBytes);
-        summary.put("base_fingerprint", baseFingerprint);
+        new RunSummary.Succeeded(rounds, start, skipped, lastLoss, tokensPerSecond, progress.seconds(),
+                plan.layout().size(), layout.adapter().toString(), adapterBytes, baseFingerprint).putInto(summary);
         RunReport.finish(sc, new RunReport.Inputs(config, evalKey, data.validationExamples(), initialTheta, theta,
                 shippedConf), layout.root(), metrics, summary); // never throws
         RunSummary.write(layout, summary, hadoop);
