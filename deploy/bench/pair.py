@@ -4,9 +4,10 @@
 By default our step against the PyTorch peer's; with --versus full, our LoRA step against our own full fine-tuning
 step (the LoRA / full ratio). Both programs start once (ours: StepBench --serve; the peer: peer_torch.py --serve),
 warm up one after the other, and then run one step each in turn, alternating which goes first, so the two never
-compete for the cores and each pair of steps sees the same background load. The figure is the median over pairs of
-(the first program's step / the second's); a slow minute on the machine slows both sides of a pair and leaves the
-ratio alone. The peer still checks its loss and gradient norm against the fixture's reference and fails on a
+compete for the cores and each pair of steps sees the same background load. A pause (--gap, 0.3 s) separates the
+steps: OpenBLAS's idle worker spins for about 0.1 s after a product, and without the pause that spin ran into the
+other program's step. The figure is the median over pairs of (the first program's step / the second's); a slow
+minute on the machine slows both sides of a pair and leaves the ratio alone. The peer still checks its loss and gradient norm against the fixture's reference and fails on a
 mismatch, so both compute the same step.
 
     /usr/bin/python3 deploy/bench/pair.py --fixture target/bench/fixtures/bench-small --mode lora --threads 2 \\
@@ -36,6 +37,10 @@ def parse_args():
                     help="the peer's OpenBLAS build (peer_torch.py --openblas)")
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--pairs", type=int, default=6)
+    ap.add_argument("--gap", type=float, default=0.3,
+                    help="seconds between one program's step and the next one's: OpenBLAS's idle worker spins for up "
+                         "to 2^28 cycles (about 0.1 s) after a product, and without a gap that spin runs into the other "
+                         "program's step")
     ap.add_argument("--classpath", required=True, help="lora-core's test classpath (StepBench)")
     ap.add_argument("--out", required=True, help="JSON file to write; the two programs' own JSON go beside it")
     args = ap.parse_args()
@@ -102,10 +107,13 @@ def main(args):
         load = os.getloadavg()[0]
         if i % 2 == 0:
             x = first.step()
+            time.sleep(args.gap)
             y = second.step()
         else:
             y = second.step()
+            time.sleep(args.gap)
             x = first.step()
+        time.sleep(args.gap)
         pairs.append({f"{a}_s": x, f"{b}_s": y, "ratio": x / y, "loadavg_1m": load})
         print(f"pair {i + 1}/{args.pairs}: {a} {x:.3f} s, {b} {y:.3f} s, ratio {x / y:.3f} (load {load:.1f})",
               flush=True)
@@ -122,6 +130,7 @@ def main(args):
         "mode": args.mode,
         "versus": args.versus,
         "threads": args.threads,
+        "gap_s": args.gap,
         "peer_openblas": args.openblas if args.versus == "peer" else None,
         "warmup": args.warmup,
         "pairs": pairs,

@@ -9,8 +9,8 @@ import java.nio.FloatBuffer;
  * of each block of {@value #BLOCK} query rows against only the keys those rows can see (keys 0 … the block's last
  * row; at T = 256 that is 5/8 of the full [T, T] products), the causal softmax, and the products after it. The units
  * run on {@link EngineThreads}, each whole on one thread, in that thread's {@link Scratch} on the Java heap: the
- * unit's q, k, v (and dO) are copied in once, its products run there as {@link SmallGemm} calls, and its outputs are
- * copied out once.
+ * unit's q, k, v (and dO) are copied in once, its products run there as {@link SmallGemm} calls, one query head at a
+ * time (so the scratch holds one head's [T, T] scores, not the group's), and its outputs are copied out once.
  * <p>
  * Why not BLAS: OpenBLAS spreads any product above 64·64·64 multiply-adds over its own thread pool, which
  * serialises concurrent callers, so the threads each called it on tiles of that size, and a tile's packing and call
@@ -19,8 +19,8 @@ import java.nio.FloatBuffer;
  * thread (AVX-512). The batched product of the ND4J path ({@link Ops#bmm}) is libnd4j's own loop, not BLAS, and
  * computes every masked score too.
  * <p>
- * Shapes, per unit: q, o, dO, dQ [G·T, D]; k, v, dK, dV [T, D]; Kᵀ, Vᵀ [D, T]; scores/probabilities, dP, dS
- * [G·T, T], whose columns past a block's visible keys the softmax kernels write (zeros); the softmax's row
+ * Shapes, per unit: q, o, dO, dQ [G·T, D]; k, v, dK, dV [T, D]; Kᵀ, Vᵀ [D, T]; per query head, scores/probabilities,
+ * dP, dS [T, T], whose columns past a block's visible keys the softmax kernels write (zeros); the softmax's row
  * statistics [G·T, 2] (max, 1/Σ), the only part kept for the backward pass; row dots [G·T]. The G query heads' and
  * the blocks' contributions to dK and dV add up in a fixed order. float32 on the CPU only: {@link Fused} decides.
  */
@@ -68,10 +68,14 @@ final class CausalBlocks {
             kb.get(kOffset(unit), s.k, 0, t * d);
             vb.get(kOffset(unit), s.v, 0, t * d);
             transpose(s.k, s.kT);
-            scores(s, (float) scale);
-            SoftmaxKernels.causalSoftmax(FloatBuffer.wrap(s.p), rows, t, window, unitStats(sb, unit));
-            forEachBlock((row, m, keys, first) -> // O = P·V
-                    SmallGemm.gemm(false, m, d, keys, 1, s.p, row * t, t, s.v, 0, d, false, s.o, row * d, d));
+            for (int g = 0; g < group; g++) {
+                int head = g * t; // the query head's first row in the unit
+                scores(s, head, (float) scale);
+                SoftmaxKernels.causalSoftmax(FloatBuffer.wrap(s.p), t, t, window, headStats(sb, unit, g));
+                forEachBlock(g, (row, m, keys, first) -> // O = P·V
+                        SmallGemm.gemm(false, m, d, keys, 1, s.p, row * t, t, s.v, 0, d, false, s.o, (head + row) * d,
+                                d));
+            }
             ob.put(qOffset(unit), s.o, 0, rows * d);
         });
         StepProfiler.gemmEnd(start);
@@ -105,22 +109,27 @@ final class CausalBlocks {
             dob.get(qOffset(unit), s.dO, 0, rows * d);
             transpose(s.k, s.kT);
             transpose(s.v, s.vT);
-            scores(s, alpha);
-            SoftmaxKernels.causalProbs(FloatBuffer.wrap(s.p), rows, t, window, unitStats(sb, unit));
-            forEachBlock((row, m, keys, first) -> {
-                // dV += Pᵀ·dO over the blocks (the first block sees every key, so it starts the sum)
-                SmallGemm.gemm(true, keys, d, m, 1, s.p, row * t, t, s.dO, row * d, d, !first, s.dv, 0, d);
-                // dP = dO·Vᵀ
-                SmallGemm.gemm(false, m, keys, d, 1, s.dO, row * d, d, s.vT, 0, ldT, false, s.ds, row * t, t);
-            });
-            SoftmaxKernels.softmaxBackward(FloatBuffer.wrap(s.p), FloatBuffer.wrap(s.ds),
-                    rb == null ? null : rb.slice(unit * rows, rows), rows, t, true);
-            forEachBlock((row, m, keys, first) -> {
-                // dQ = scale·dS·K
-                SmallGemm.gemm(false, m, d, keys, alpha, s.ds, row * t, t, s.k, 0, d, false, s.o, row * d, d);
-                // dK += scale·dSᵀ·Q
-                SmallGemm.gemm(true, keys, d, m, alpha, s.ds, row * t, t, s.q, row * d, d, !first, s.dk, 0, d);
-            });
+            for (int g = 0; g < group; g++) {
+                int head = g * t;
+                scores(s, head, alpha);
+                SoftmaxKernels.causalProbs(FloatBuffer.wrap(s.p), t, t, window, headStats(sb, unit, g));
+                forEachBlock(g, (row, m, keys, first) -> {
+                    int q0 = (head + row) * d; // the block's rows of q, dO, dQ
+                    // dV += Pᵀ·dO over the heads and blocks (the first block sees every key, so it starts the sum)
+                    SmallGemm.gemm(true, keys, d, m, 1, s.p, row * t, t, s.dO, q0, d, !first, s.dv, 0, d);
+                    // dP = dO·Vᵀ
+                    SmallGemm.gemm(false, m, keys, d, 1, s.dO, q0, d, s.vT, 0, ldT, false, s.ds, row * t, t);
+                });
+                SoftmaxKernels.softmaxBackward(FloatBuffer.wrap(s.p), FloatBuffer.wrap(s.ds),
+                        rb == null ? null : rb.slice(unit * rows + head, t), t, t, true);
+                forEachBlock(g, (row, m, keys, first) -> {
+                    int q0 = (head + row) * d;
+                    // dQ = scale·dS·K
+                    SmallGemm.gemm(false, m, d, keys, alpha, s.ds, row * t, t, s.k, 0, d, false, s.o, q0, d);
+                    // dK += scale·dSᵀ·Q
+                    SmallGemm.gemm(true, keys, d, m, alpha, s.ds, row * t, t, s.q, q0, d, !first, s.dk, 0, d);
+                });
+            }
             dqb.put(qOffset(unit), s.o, 0, rows * d);
             dkb.put(kOffset(unit), s.dk, 0, t * d);
             dvb.put(kOffset(unit), s.dv, 0, t * d);
@@ -129,12 +138,13 @@ final class CausalBlocks {
     }
 
     /**
-     * S = scale·Q·Kᵀ of the unit in {@code s} into its [G·T, T] rows, each block against only the keys it sees: the
-     * same calls in the forward and the backward pass, so the same scores bit for bit.
+     * S = scale·Q·Kᵀ of the query head whose rows start at {@code head} into the scratch's [T, T] rows, each block
+     * against only the keys it sees: the same calls in the forward and the backward pass, so the same scores bit for
+     * bit.
      */
-    private void scores(Scratch s, float scale) {
-        forEachBlock((row, m, keys, first) ->
-                SmallGemm.gemm(false, m, keys, d, scale, s.q, row * d, d, s.kT, 0, ldT, false, s.p, row * t, t));
+    private void scores(Scratch s, int head, float scale) {
+        forEachBlock(head / t, (row, m, keys, first) -> SmallGemm.gemm(false, m, keys, d, scale, s.q,
+                (head + row) * d, d, s.kT, 0, ldT, false, s.p, row * t, t));
     }
 
     /** [T, D] → [D, T], rows {@link #ldT} apart. */
@@ -157,34 +167,29 @@ final class CausalBlocks {
 
     private interface BlockWork {
         /**
-         * @param row   the block's first row within the unit's [G·T] query rows
+         * @param row   the block's first row within its query head's T rows
          * @param m     its rows
          * @param keys  the keys they see, 0 … keys − 1
-         * @param first the unit's first block: a sum over the unit's blocks starts here
+         * @param first the unit's first block (its first head's last): a sum over the unit's blocks starts here
          */
         void run(int row, int m, int keys, boolean first);
     }
 
     /**
-     * Every block of one unit, from its last (which sees every key, so a sum it starts covers all of dK and dV) to
-     * its first, query head by query head.
+     * Every block of query head g, from its last (which sees every key, so a sum the first head's starts covers all
+     * of dK and dV) to its first.
      */
-    private void forEachBlock(BlockWork work) {
+    private void forEachBlock(int g, BlockWork work) {
         int lastBlockStart = (t - 1) / BLOCK * BLOCK;
-        boolean first = true;
-        for (int g = 0; g < group; g++) {
-            for (int r0 = lastBlockStart; r0 >= 0; r0 -= BLOCK) {
-                int m = Math.min(BLOCK, t - r0);
-                work.run(g * t + r0, m, r0 + m, first);
-                first = false;
-            }
+        for (int r0 = lastBlockStart; r0 >= 0; r0 -= BLOCK) {
+            int m = Math.min(BLOCK, t - r0);
+            work.run(r0, m, r0 + m, g == 0 && r0 == lastBlockStart);
         }
     }
 
-    /** Unit u's [G·T, 2] row statistics. */
-    private FloatBuffer unitStats(FloatBuffer all, int u) {
-        int size = group * t * 2;
-        return all.slice(u * size, size);
+    /** Unit u's query head g's [T, 2] row statistics. */
+    private FloatBuffer headStats(FloatBuffer all, int u, int g) {
+        return all.slice(((u * group) + g) * t * 2, t * 2);
     }
 
     private int qOffset(int u) {
@@ -197,8 +202,9 @@ final class CausalBlocks {
 
     /**
      * One thread's arrays for the unit it works on, grown to the largest unit it has seen and then reused: the
-     * unit's q, k, v, dO, Kᵀ, Vᵀ; P [G·T, T] and dP/dS; o (the forward's output, the backward's dQ), dK and dV.
-     * On the Java heap (2·G·T·T + 3·G·T·D + 4·T·D + 2·D·(T + 16) floats), where {@link SmallGemm} runs fastest.
+     * unit's q, k, v, dO, Kᵀ, Vᵀ; one query head's P [T, T] and dP/dS; o (the forward's output, the backward's dQ),
+     * dK and dV. On the Java heap (2·T·T + 3·G·T·D + 4·T·D + 2·D·(T + 16) floats: 1.1 MB at bench-small's T = 256,
+     * D = 64; 48 MB at Qwen2-0.5B's G = 7 and T = 2,048), where {@link SmallGemm} runs fastest.
      */
     private static final class Scratch {
         float[] q = new float[0];
@@ -229,9 +235,9 @@ final class CausalBlocks {
                 kT = new float[d * ldT];
                 vT = new float[d * ldT];
             }
-            if (p.length < rows * t) {
-                p = new float[rows * t];
-                ds = new float[rows * t];
+            if (p.length < t * t) {
+                p = new float[t * t];
+                ds = new float[t * t];
             }
             return this;
         }
