@@ -71,8 +71,11 @@ trap 'exit 130' INT TERM
 # Spark's own jars: spark-jobs' provided scope (Spark SQL, the Hadoop client), resolved by Maven into a directory
 # laid out like a distribution's SPARK_HOME. A generated pom declares them with the versions the parent manages, so
 # this works before lora-core is installed (inside `mvn verify` too). The JVM flags Spark needs on Java 17 come from
-# the parent pom as well (its jvm.module.opens property).
+# the parent pom as well (its jvm.module.opens property). The parent is found by a path relative to the generated pom:
+# Maven resolves relativePath against the pom's own directory, so an absolute one missed the parent, and the build
+# then needed sparklora-parent installed in the local repository (a fresh machine's has none).
 spark_home=$work/spark-home
+parent_pom=$(realpath --relative-to="$work" "$root/pom.xml")
 mkdir -p "$spark_home/jars" "$spark_home/conf"
 cat >"$work/spark-runtime.pom.xml" <<EOF
 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -81,7 +84,7 @@ cat >"$work/spark-runtime.pom.xml" <<EOF
     <groupId>io.sparklora</groupId>
     <artifactId>sparklora-parent</artifactId>
     <version>$version</version>
-    <relativePath>$root/pom.xml</relativePath>
+    <relativePath>$parent_pom</relativePath>
   </parent>
   <artifactId>sparklora-spark-runtime</artifactId>
   <packaging>pom</packaging>
