@@ -7,8 +7,8 @@ warm up one after the other, and then run one step each in turn, alternating whi
 compete for the cores and each pair of steps sees the same background load. A pause (--gap, 0.3 s) separates the
 steps: OpenBLAS's idle worker spins for about 0.1 s after a product, and without the pause that spin ran into the
 other program's step. The figure is the median over pairs of (the first program's step / the second's); a slow
-minute on the machine slows both sides of a pair and leaves the ratio alone. The peer still checks its loss and gradient norm against the fixture's reference and fails on a
-mismatch, so both compute the same step.
+minute on the machine slows both sides of a pair and leaves the ratio alone. The peer still checks its loss and
+gradient norm against the fixture's reference and fails on a mismatch, so both compute the same step.
 
     /usr/bin/python3 deploy/bench/pair.py --fixture target/bench/fixtures/bench-small --mode lora --threads 2 \\
         --pairs 6 --classpath "$CP" --out target/bench/pair-bench-small-lora.json
