@@ -62,7 +62,7 @@ final class CausalBlocks {
         FloatBuffer sb = Fused.floats(stats);
         int rows = group * t;
         long start = StepProfiler.gemmStart();
-        forEachUnit(unit -> {
+        EngineThreads.forEach(units, unit -> { // each unit whole on one thread
             Scratch s = SCRATCH.get().fit(rows, t, d, ldT);
             qb.get(qOffset(unit), s.q, 0, rows * d);
             kb.get(kOffset(unit), s.k, 0, t * d);
@@ -101,7 +101,7 @@ final class CausalBlocks {
         int rows = group * t;
         float alpha = (float) scale;
         long start = StepProfiler.gemmStart();
-        forEachUnit(unit -> {
+        EngineThreads.forEach(units, unit -> { // each unit whole on one thread
             Scratch s = SCRATCH.get().fit(rows, t, d, ldT);
             qb.get(qOffset(unit), s.q, 0, rows * d);
             kb.get(kOffset(unit), s.k, 0, t * d);
@@ -154,15 +154,6 @@ final class CausalBlocks {
                 xT[c * ldT + i] = x[i * d + c];
             }
         }
-    }
-
-    private interface UnitWork {
-        void run(int unit);
-    }
-
-    /** Every unit, spread over the engine's threads, each unit whole on one thread. */
-    private void forEachUnit(UnitWork work) {
-        EngineThreads.forEach(units, work::run);
     }
 
     private interface BlockWork {
