@@ -263,7 +263,7 @@ final class CausalAttention {
         }
         if (Fused.on(probs, dScores, rHeads)) {
             SoftmaxKernels.softmaxBackward(Fused.floats(probs), Fused.floats(dScores), Fused.floats(rHeads),
-                    (int) (bk * gt), t, false);
+                    (int) (bk * gt), t);
         } else {
             dScores.reshape(bk * gt, t).subiColumnVector(rHeads.reshape(bk * gt));
             dScores.muli(probs);

@@ -71,7 +71,7 @@ final class CausalBlocks {
             for (int g = 0; g < group; g++) {
                 int head = g * t; // the query head's first row in the unit
                 scores(s, head, (float) scale);
-                SoftmaxKernels.causalSoftmax(FloatBuffer.wrap(s.p), t, t, window, headStats(sb, unit, g));
+                SoftmaxKernels.causalSoftmax(s.p, t, t, window, headStats(sb, unit, g));
                 forEachBlock(g, (row, m, keys, first) -> // O = P·V
                         SmallGemm.gemm(false, m, d, keys, 1, s.p, row * t, t, s.v, 0, d, false, s.o, (head + row) * d,
                                 d));
@@ -112,7 +112,7 @@ final class CausalBlocks {
             for (int g = 0; g < group; g++) {
                 int head = g * t;
                 scores(s, head, alpha);
-                SoftmaxKernels.causalProbs(FloatBuffer.wrap(s.p), t, t, window, headStats(sb, unit, g));
+                SoftmaxKernels.causalProbs(s.p, t, t, window, headStats(sb, unit, g));
                 forEachBlock(g, (row, m, keys, first) -> {
                     int q0 = (head + row) * d; // the block's rows of q, dO, dQ
                     // dV += Pᵀ·dO over the heads and blocks (the first block sees every key, so it starts the sum)
@@ -120,8 +120,8 @@ final class CausalBlocks {
                     // dP = dO·Vᵀ
                     SmallGemm.gemm(false, m, keys, d, 1, s.dO, q0, d, s.vT, 0, ldT, false, s.ds, row * t, t);
                 });
-                SoftmaxKernels.softmaxBackward(FloatBuffer.wrap(s.p), FloatBuffer.wrap(s.ds),
-                        rb == null ? null : rb.slice(unit * rows + head, t), t, t, true);
+                SoftmaxKernels.causalSoftmaxBackward(s.p, s.ds, rb == null ? null : rb.slice(unit * rows + head, t), t,
+                        t);
                 forEachBlock(g, (row, m, keys, first) -> {
                     int q0 = (head + row) * d;
                     // dQ = scale·dS·K

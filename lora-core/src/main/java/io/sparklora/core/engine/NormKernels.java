@@ -9,12 +9,15 @@ import java.util.Arrays;
 
 import static io.sparklora.core.engine.VectorKernels.L;
 import static io.sparklora.core.engine.VectorKernels.ROWS;
+import static io.sparklora.core.engine.VectorKernels.inUnits;
+import static io.sparklora.core.engine.VectorKernels.rowsPerUnit;
 import static io.sparklora.core.engine.VectorKernels.sum;
 import static io.sparklora.core.engine.VectorMath.F;
 
 /**
  * LayerNorm and RMSNorm, forward and backward side by side, one pass over each row in Java's Vector API
  * ({@link VectorKernels} says how and when they run; {@link LayerNorm} and {@link RmsNorm} have the ND4J path).
+ * Each pass runs in units of whole rows on the engine's threads; a row's result is the same on any of them.
  */
 final class NormKernels {
     private NormKernels() {
@@ -23,6 +26,11 @@ final class NormKernels {
     /** LayerNorm over rows of h: x̂ = (x − mean)·rstd, y = x̂·g + b; saves x̂ [rows, h] and rstd [rows]. */
     static void layerNormForward(FloatBuffer x, FloatBuffer g, FloatBuffer b, FloatBuffer y, FloatBuffer xhat,
                                  FloatBuffer rstd, int rowCount, int h, float eps) {
+        inUnits(rowCount, rowsPerUnit(h), (from, to) -> layerNormForward(x, g, b, y, xhat, rstd, from, to, h, eps));
+    }
+
+    private static void layerNormForward(FloatBuffer x, FloatBuffer g, FloatBuffer b, FloatBuffer y, FloatBuffer xhat,
+                                         FloatBuffer rstd, int from, int to, int h, float eps) {
         Rows rows = ROWS.get();
         float[] xa = rows.get(0, h);
         float[] ya = rows.get(1, h);
@@ -31,7 +39,7 @@ final class NormKernels {
         g.get(0, ga, 0, h);
         b.get(0, ba, 0, h);
         int padded = (h + L - 1) / L * L;
-        for (int r = 0; r < rowCount; r++) {
+        for (int r = from; r < to; r++) {
             int base = r * h;
             x.get(base, xa, 0, h);
             Arrays.fill(xa, h, padded, 0f);
@@ -65,13 +73,18 @@ final class NormKernels {
     /** RMSNorm over rows of h: x̂ = x·rstd, rstd = 1/sqrt(mean(x²) + eps), y = x̂·g; saves x̂ and rstd. */
     static void rmsNormForward(FloatBuffer x, FloatBuffer g, FloatBuffer y, FloatBuffer xhat, FloatBuffer rstd,
                                int rowCount, int h, float eps) {
+        inUnits(rowCount, rowsPerUnit(h), (from, to) -> rmsNormForward(x, g, y, xhat, rstd, from, to, h, eps));
+    }
+
+    private static void rmsNormForward(FloatBuffer x, FloatBuffer g, FloatBuffer y, FloatBuffer xhat, FloatBuffer rstd,
+                                       int from, int to, int h, float eps) {
         Rows rows = ROWS.get();
         float[] xa = rows.get(0, h);
         float[] ya = rows.get(1, h);
         float[] ga = rows.get(2, h);
         g.get(0, ga, 0, h);
         int padded = (h + L - 1) / L * L;
-        for (int r = 0; r < rowCount; r++) {
+        for (int r = from; r < to; r++) {
             int base = r * h;
             x.get(base, xa, 0, h);
             Arrays.fill(xa, h, padded, 0f);
@@ -100,6 +113,11 @@ final class NormKernels {
 
     private static void normBackwardAdd(FloatBuffer dy, FloatBuffer g, FloatBuffer xhat, FloatBuffer rstd,
                                         FloatBuffer dx, int rowCount, int h, boolean centred) {
+        inUnits(rowCount, rowsPerUnit(h), (from, to) -> normBackwardAdd(dy, g, xhat, rstd, dx, from, to, h, centred));
+    }
+
+    private static void normBackwardAdd(FloatBuffer dy, FloatBuffer g, FloatBuffer xhat, FloatBuffer rstd,
+                                        FloatBuffer dx, int from, int to, int h, boolean centred) {
         Rows rows = ROWS.get();
         float[] da = rows.get(0, h);
         float[] xa = rows.get(1, h);
@@ -108,7 +126,7 @@ final class NormKernels {
         g.get(0, ga, 0, h);
         int padded = (h + L - 1) / L * L;
         Arrays.fill(ga, h, padded, 0f);
-        for (int r = 0; r < rowCount; r++) {
+        for (int r = from; r < to; r++) {
             int base = r * h;
             dy.get(base, da, 0, h);
             xhat.get(base, xa, 0, h);

@@ -33,6 +33,12 @@ final class VectorKernels {
     /** Elements per block of an element-wise pass: 8 KB an operand, a multiple of every species' length. */
     static final int BLOCK = 2048;
     static final ThreadLocal<Rows> ROWS = ThreadLocal.withInitial(Rows::new);
+    /**
+     * Elements of one thread's share of an element-wise or per-row pass: 16 blocks, 128 KB an operand. A LLaMA
+     * layer's [1024, 1376] SwiGLU is 43 units, so two threads stay busy to the end; a warm-up's few floats are one,
+     * which runs on the caller.
+     */
+    static final int UNIT = 16 * BLOCK;
 
     private VectorKernels() {
     }
@@ -48,6 +54,26 @@ final class VectorKernels {
             }
             return rows[which];
         }
+    }
+
+    /** What a unit of a pass does with its range [from, to) of elements or rows. */
+    @FunctionalInterface
+    interface Range {
+        void run(int from, int to);
+    }
+
+    /**
+     * body over [0, n) in units of {@code unit}, spread over {@link EngineThreads}: each unit [u·unit, min(n,
+     * (u + 1)·unit)) runs whole on one thread, so each element or row gets what one pass over all of them gives it.
+     * body calls a kernel's own loop: the vector code stays in that loop (see the class comment on lambdas).
+     */
+    static void inUnits(int n, int unit, Range body) {
+        EngineThreads.forEach((n + unit - 1) / unit, u -> body.run(u * unit, Math.min(n, (u + 1) * unit)));
+    }
+
+    /** Rows per unit of a per-row pass over rows of h elements: about {@link #UNIT} elements, at least one row. */
+    static int rowsPerUnit(int h) {
+        return Math.max(1, UNIT / Math.max(1, h));
     }
 
     /** exp and softmax on a few values against Math.exp: false where the API misbehaves rather than fail a step. */
@@ -109,6 +135,7 @@ final class VectorKernels {
         int[] gk = {5, 16};
         float[] g = new float[100 * SmallGemm.PANEL]; // a and b from 0, c after them
         float[] heap = new float[t[1] * t[1]];
+        float[] heapAgain = new float[t[1] * t[1]];
         int[] targets = {1, -1, 2, 0, 1}; // a batch's targets, a chunk of rows starting anywhere in them
         double[][] losses = {new double[1], new double[2], new double[3]};
         for (int c = 0; c < calls; c++) {
@@ -124,19 +151,18 @@ final class VectorKernels {
             NormKernels.layerNormBackwardAdd(a[3], a[1], a[5], a[2], a[4], 2, h[s]);
             NormKernels.rmsNormForward(a[0], a[1], a[4], a[5], a[2], 2, h[s], 1e-5f);
             NormKernels.rmsNormBackwardAdd(a[3], a[1], a[5], a[2], a[4], 2, h[s]);
-            a[4].put(0, a[0], 0, t[s] * t[s]);
-            SoftmaxKernels.causalSoftmax(a[4], t[s], t[s], c % 4 < 2 ? 0 : 3, c % 2 == 0 ? a[3] : null);
+            // causal attention's softmax runs on its heap scratch (CausalBlocks), its rows whose last vector would
+            // pass the row's end through heap FloatBuffers: a first heap FloatBuffer in a step would invalidate
+            // every kernel compiled while the direct one was the only FloatBuffer loaded
+            a[0].get(0, heap, 0, t[s] * t[s]);
+            SoftmaxKernels.causalSoftmax(heap, t[s], t[s], c % 4 < 2 ? 0 : 3, c % 2 == 0 ? a[3] : null);
             if (c % 2 == 0) {
-                a[2].put(0, a[0], 0, t[s] * t[s]);
-                SoftmaxKernels.causalProbs(a[2], t[s], t[s], c % 4 < 2 ? 0 : 3, a[3]);
+                a[0].get(0, heapAgain, 0, t[s] * t[s]);
+                SoftmaxKernels.causalProbs(heapAgain, t[s], t[s], c % 4 < 2 ? 0 : 3, a[3]);
             }
-            SoftmaxKernels.softmaxBackward(a[4], a[5], c % 3 == 2 ? null : a[3], t[s], t[s], c % 4 < 2);
-            // attention's softmax runs on heap buffers (CausalBlocks): a first heap FloatBuffer in a step would
-            // invalidate every kernel compiled while the direct one was the only FloatBuffer loaded
-            SoftmaxKernels.causalSoftmax(FloatBuffer.wrap(heap), t[s], t[s], c % 4 < 2 ? 0 : 3, a[3]);
-            SoftmaxKernels.causalProbs(FloatBuffer.wrap(heap), t[s], t[s], c % 4 < 2 ? 0 : 3, a[3]);
-            SoftmaxKernels.softmaxBackward(FloatBuffer.wrap(heap), FloatBuffer.wrap(g), c % 3 == 2 ? null : a[3],
-                    t[s], t[s], true);
+            SoftmaxKernels.causalSoftmaxBackward(heap, g, c % 3 == 2 ? null : a[3], t[s], t[s]);
+            a[4].put(0, a[0], 0, t[s] * t[s]);
+            SoftmaxKernels.softmaxBackward(a[4], a[5], c % 3 == 2 ? null : a[3], t[s], t[s]); // the ND4J path's
             int cOffset = gk[s] * Math.max(gm[s], gn[s]);
             SmallGemm.gemm(c % 2 == 1, gm[s], gn[s], gk[s], 0.5f, g, 0, c % 2 == 1 ? gm[s] : gk[s], g, 0, gn[s],
                     c % 4 >= 2, g, cOffset, gn[s]);
@@ -150,9 +176,9 @@ final class VectorKernels {
         }
     }
 
-    static float max(float[] a, int padded) {
+    static float max(float[] a, int from, int padded) {
         FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < padded; j += L) {
+        for (int j = from; j < from + padded; j += L) {
             m = m.max(FloatVector.fromArray(F, a, j));
         }
         return m.reduceLanes(VectorOperators.MAX);
