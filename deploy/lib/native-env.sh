@@ -6,6 +6,12 @@
 # ~1,000 ops of a step waits for it: the demo's step went from 0.1 s to 2.7 s at load 6 on 2 cores. PASSIVE makes idle
 # threads sleep; measured: 0.10-0.14 s under the same load (README, "Performance"). Set OMP_WAIT_POLICY to override.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+# OpenBLAS's own worker threads (the products' pool) spin for 2^28 cycles, about 0.1 s, after each product before
+# they sleep. On 2 cores that spin shares a core with the engine's threads through the attention, norms and
+# activations that follow each product, and on a shared host it holds a core another process needs. 2^22 cycles
+# (about 1.4 ms) keeps a worker awake between a layer's back-to-back products and lets it sleep through the rest:
+# bench-small's LoRA step 0.96 of the default's (median of paired runs; README, "What stays"). Read at start-up.
+export OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-22}
 
 # Memory: ND4J takes every array from malloc. The training engine allocates its buffers once and reuses them, but
 # evaluation, generation and data handling still allocate and free arrays; with the graph-based step this project

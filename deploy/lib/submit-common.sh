@@ -111,6 +111,8 @@ submit_args=(
   --conf spark.dynamicAllocation.enabled=false
   # ND4J's OpenMP threads sleep rather than spin between ops (deploy/lib/native-env.sh says why).
   --conf spark.executorEnv.OMP_WAIT_POLICY=PASSIVE
+  # OpenBLAS's workers sleep about 1.4 ms after a product rather than 0.1 s (deploy/lib/native-env.sh says why).
+  --conf spark.executorEnv.OPENBLAS_THREAD_TIMEOUT=22
   # The engine's fused kernels need Java's Vector API module, in the driver and the executors alike; the default
   # options leave spark.{driver,executor}.extraJavaOptions to the caller.
   --conf spark.driver.defaultJavaOptions=--add-modules=jdk.incubator.vector
