@@ -5,8 +5,9 @@ By default our step against the PyTorch peer's; with --versus full, our LoRA ste
 step (the LoRA / full ratio). Both programs start once (ours: StepBench --serve; the peer: peer_torch.py --serve),
 warm up one after the other, and then run one step each in turn, alternating which goes first, so the two never
 compete for the cores and each pair of steps sees the same background load. A pause (--gap, 0.3 s) separates the
-steps: OpenBLAS's idle worker spins for about 0.1 s after a product, and without the pause that spin ran into the
-other program's step. The figure is the median over pairs of (the first program's step / the second's); a slow
+steps: OpenBLAS's idle worker spins after a product (about 0.1 s at OpenBLAS's default, 1.4 ms with the
+OPENBLAS_THREAD_TIMEOUT=22 that deploy/lib/native-env.sh sets), and without the pause that spin ran into the other
+program's step. The figure is the median over pairs of (the first program's step / the second's); a slow
 minute on the machine slows both sides of a pair and leaves the ratio alone. The peer still checks its loss and
 gradient norm against the fixture's reference and fails on a mismatch, so both compute the same step.
 
@@ -38,9 +39,9 @@ def parse_args():
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--pairs", type=int, default=6)
     ap.add_argument("--gap", type=float, default=0.3,
-                    help="seconds between one program's step and the next one's: OpenBLAS's idle worker spins for up "
-                         "to 2^28 cycles (about 0.1 s) after a product, and without a gap that spin runs into the other "
-                         "program's step")
+                    help="seconds between one program's step and the next one's: OpenBLAS's idle worker spins after a "
+                         "product (2^28 cycles, about 0.1 s, unless OPENBLAS_THREAD_TIMEOUT says less), and without a "
+                         "gap that spin runs into the other program's step")
     ap.add_argument("--classpath", required=True, help="lora-core's test classpath (StepBench)")
     ap.add_argument("--out", required=True, help="JSON file to write; the two programs' own JSON go beside it")
     args = ap.parse_args()
