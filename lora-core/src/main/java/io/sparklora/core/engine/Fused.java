@@ -11,13 +11,13 @@ import java.nio.FloatBuffer;
 
 /**
  * Decides, per call, whether a pass runs as one of {@link VectorKernels}' fused loops (causal attention as
- * {@link CausalBlocks}' heads in {@link SmallGemm}, a matrix product as {@link Blas}' direct sgemm) or as the ND4J operations it
- * replaces. The kernels run when this JVM has Java's
- * Vector API ({@code --add-modules jdk.incubator.vector}, which the launchers and the build pass), ND4J's backend is
- * the CPU, the arrays are float32 and C-order contiguous, and {@code -Dsparklora.engine.vectorKernels=false} has not
- * turned them off. Otherwise (the CUDA backend, float64
- * gradient checks, a JVM started without the module) the ND4J path runs: the same formulas, different last bits.
- * So every JVM of one job should agree, and the launchers start the driver and the executors alike.
+ * {@link CausalBlocks}' heads in {@link SmallGemm}, a matrix product as {@link Blas}' direct sgemm) or as the ND4J
+ * operations it replaces. The kernels run when this JVM has Java's Vector API
+ * ({@code --add-modules jdk.incubator.vector}, which the launchers and the build pass), ND4J's backend is the CPU, the
+ * arrays are float32 and C-order contiguous, and {@code -Dsparklora.engine.vectorKernels=false} has not turned them
+ * off. Otherwise (the CUDA backend, float64 gradient checks, a JVM started without the module) the ND4J path runs:
+ * the same formulas, different last bits. So every JVM of one job should agree, and the launchers start the driver
+ * and the executors alike.
  */
 final class Fused {
     static final String PROPERTY = "sparklora.engine.vectorKernels";

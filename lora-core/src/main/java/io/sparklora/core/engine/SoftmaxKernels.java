@@ -92,7 +92,7 @@ final class SoftmaxKernels {
                 continue;
             }
             Arrays.fill(dScores, base + len, base + padded, 0f); // P is 0 there (causalSoftmax wrote it)
-            float dot = rowDots != null ? rowDots.get(r) : dot(p, base, dScores, base, padded);
+            float dot = rowDots != null ? rowDots.get(r) : dot(p, dScores, base, padded);
             for (int j = 0; j < padded; j += L) {
                 FloatVector.fromArray(F, dScores, base + j).sub(dot).mul(FloatVector.fromArray(F, p, base + j))
                         .intoArray(dScores, base + j);
@@ -123,7 +123,7 @@ final class SoftmaxKernels {
         int padded = (len + L - 1) / L * L;
         Arrays.fill(p, len, padded, 0f);
         Arrays.fill(d, len, padded, 0f);
-        float dot = rowDots != null ? rowDots.get(r) : dot(p, 0, d, 0, padded);
+        float dot = rowDots != null ? rowDots.get(r) : dot(p, d, 0, padded);
         for (int j = 0; j < len; j += L) {
             FloatVector.fromArray(F, d, j).sub(dot).mul(FloatVector.fromArray(F, p, j)).intoArray(d, j);
         }
@@ -131,11 +131,11 @@ final class SoftmaxKernels {
         dScores.put(base, d, 0, t);
     }
 
-    /** Σ_j p[pFrom + j]·d[dFrom + j] over j < padded, in whole vectors, in lane order. */
-    private static float dot(float[] p, int pFrom, float[] d, int dFrom, int padded) {
+    /** Σ_j p[j]·d[j] over j in [from, from + padded), in whole vectors, in lane order. */
+    private static float dot(float[] p, float[] d, int from, int padded) {
         FloatVector acc = FloatVector.zero(F);
-        for (int j = 0; j < padded; j += L) {
-            acc = FloatVector.fromArray(F, p, pFrom + j).fma(FloatVector.fromArray(F, d, dFrom + j), acc);
+        for (int j = from; j < from + padded; j += L) {
+            acc = FloatVector.fromArray(F, p, j).fma(FloatVector.fromArray(F, d, j), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
